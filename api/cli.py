@@ -1,0 +1,96 @@
+"""The `allervers` command line: database, team, import, demo data, serve."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated
+
+import typer
+
+from api.services import Services, build_services
+from outreach.settings import SettingsError, load_settings
+
+app = typer.Typer(help="Aller-Vers: outreach for eviction-prevention mobile teams.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Team members.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+
+
+def services() -> Services:
+    """Settings, database and clock for one command; a bad setting stops here, named."""
+    return build_services(load_settings())
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the latest version."""
+    from outreach.migrate import upgrade
+
+    svc = services()
+    upgrade(svc.engine)
+    typer.echo("Base de données à jour.")
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Option(help="Adresse e-mail (identifiant).")],
+    name: Annotated[str, typer.Option(help="Nom affiché.")],
+    role: Annotated[str, typer.Option(help="coordinator ou worker.")],
+    sector: Annotated[list[str] | None, typer.Option(help="Code secteur (répétable).")] = None,
+) -> None:
+    """Add a team member and print their API token (shown only once)."""
+    from outreach.db import transaction
+    from outreach.users import UserError, add_user
+
+    svc = services()
+    try:
+        with transaction(svc.sessions) as session:
+            created = add_user(
+                session,
+                clock=svc.clock,
+                email=email,
+                name=name,
+                role=role,
+                sector_codes=tuple(sector or ()),
+            )
+            user_id = created.user.id
+    except UserError as error:
+        typer.echo(f"Erreur : {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"Membre n°{user_id} créé ({role}).")
+    typer.echo("Jeton d'API (affiché une seule fois, conservez-le) :")
+    typer.echo(created.token)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+) -> None:
+    """Serve the team UI, the API, the webhooks and the scheduler."""
+    import uvicorn
+
+    from api.app import create_app
+
+    svc = services()
+    uvicorn.run(create_app(services=svc), host=host, port=port, log_level="info")
+
+
+def _register_optional_commands() -> None:
+    # Commands that live with their own concept register themselves here.
+    from api import cli_data
+
+    cli_data.register(app)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    _register_optional_commands()
+    try:
+        app()
+    except SettingsError as error:
+        typer.echo(str(error), err=True)
+        sys.exit(2)

@@ -1,0 +1,42 @@
+"""The composition root's bag of shared parts: settings, database, clock, channels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from outreach.clock import Clock, FrozenClock, SystemClock, parse_fixed_now
+from outreach.db import make_engine, make_session_factory
+from outreach.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock
+    # Channel name -> channel object (see bot/); filled by api.wiring.
+    channels: dict[str, Any] = field(default_factory=dict)
+
+
+def clock_for(settings: Settings) -> Clock:
+    """ALLERVERS_NOW fixes "now" outside production (the settings refuse it in production)."""
+    if settings.now:
+        return FrozenClock(parse_fixed_now(settings.now))
+    return SystemClock()
+
+
+def build_services(
+    settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None
+) -> Services:
+    engine = engine or make_engine(settings.database_url)
+    return Services(
+        settings=settings,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        clock=clock or clock_for(settings),
+    )

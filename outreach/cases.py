@@ -1,0 +1,98 @@
+"""Reading cases: filtered, searched, paginated lists in a stable order, and one case."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from outreach.models import Case, ContactPoint, Sector, TeamUser
+from outreach.phones import normalise_phone
+from outreach.text import fold
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    status: str | None = None
+    sector: str | None = None  # sector code, or "unassigned"
+    stage: str | None = None
+    month: str | None = None  # import month YYYY-MM
+    q: str | None = None  # reference, name or phone in any spelling
+    opted_out: bool | None = None
+
+
+@dataclass(frozen=True)
+class CasePage:
+    items: list[Case]
+    total: int
+    page: int
+    per_page: int
+
+
+def visible_cases(user: TeamUser) -> Select[tuple[Case]]:
+    """Coordinators see every case; a worker sees the cases of their sectors or assigned to them."""
+    query = select(Case)
+    if user.is_coordinator:
+        return query
+    sector_ids = [sector.id for sector in user.sectors]
+    return query.where(or_(Case.sector_id.in_(sector_ids), Case.assigned_worker_id == user.id))
+
+
+def list_cases(
+    session: Session, *, user: TeamUser, filters: CaseFilters, page: int = 1, per_page: int = 50
+) -> CasePage:
+    """One page of the cases `user` may see, newest import first, ties broken by id."""
+    query = _apply_filters(visible_cases(user), filters)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = session.scalars(
+        query.options(
+            selectinload(Case.people),
+            selectinload(Case.contact_points),
+            selectinload(Case.sector),
+        )
+        .order_by(Case.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return CasePage(items=list(rows), total=total, page=page, per_page=per_page)
+
+
+def get_case(session: Session, *, user: TeamUser, case_id: int) -> Case | None:
+    """The case if it exists and `user` may see it."""
+    return session.scalar(visible_cases(user).where(Case.id == case_id))
+
+
+def case_exists(session: Session, *, case_id: int) -> bool:
+    return session.get(Case, case_id) is not None
+
+
+def _apply_filters(query: Select[tuple[Case]], filters: CaseFilters) -> Select[tuple[Case]]:
+    if filters.status:
+        query = query.where(Case.status == filters.status)
+    if filters.stage:
+        query = query.where(Case.stage == filters.stage)
+    if filters.month:
+        query = query.where(Case.import_month == filters.month)
+    if filters.opted_out is not None:
+        query = query.where(Case.opted_out.is_(filters.opted_out))
+    if filters.sector == "unassigned":
+        query = query.where(Case.sector_id.is_(None))
+    elif filters.sector:
+        query = query.join(Sector, Case.sector_id == Sector.id).where(Sector.code == filters.sector)
+    if filters.q and filters.q.strip():
+        query = query.where(_search(filters.q.strip()))
+    return query
+
+
+def _search(text: str):  # type: ignore[no-untyped-def]
+    conditions = [Case.reference == text.upper(), Case.reference == text]
+    folded = fold(text)
+    if folded:
+        conditions.append(Case.search_text.contains(folded, autoescape=True))
+    phone = normalise_phone(text)
+    if phone is not None:
+        conditions.append(
+            Case.id.in_(select(ContactPoint.case_id).where(ContactPoint.value == phone.e164))
+        )
+    return or_(*conditions)

@@ -1,0 +1,59 @@
+"""French phone numbers in every usual spelling, normalised to E.164 with phonenumbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberType
+
+_OPTIONAL_TRUNK = re.compile(r"\(\s*0\s*\)")
+# ARCEP reserves 06 39 98 00 00 - 06 39 98 99 99 for fiction: they never reach anybody, so demo
+# data and tests use them. phonenumbers calls them invalid; here they are mobiles.
+FICTION_PREFIX = "+3363998"
+
+
+@dataclass(frozen=True)
+class Phone:
+    e164: str
+    line_type: str  # mobile | landline | unknown
+
+    @property
+    def sms_capable(self) -> bool:
+        return self.line_type == "mobile"
+
+
+def normalise_phone(raw: str, region: str = "FR") -> Phone | None:
+    """E.164 and line type of a phone number, or None when it is not a valid number.
+
+    Accepts "06 12 34 56 78", "06.12.34.56.78", "+33 6…", "0033 6…", "+33 (0)6…".
+    """
+    text = _OPTIONAL_TRUNK.sub("", raw or "").strip()
+    if not text or sum(ch.isdigit() for ch in text) < 6:
+        return None
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region)
+    except NumberParseException:
+        return None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if e164.startswith(FICTION_PREFIX) and len(e164) == 12:
+        return Phone(e164=e164, line_type="mobile")
+    if not phonenumbers.is_valid_number(number):
+        return None
+    kind = phonenumbers.number_type(number)
+    if kind in (PhoneNumberType.MOBILE,):
+        line_type = "mobile"
+    elif kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.VOIP):
+        line_type = "landline"
+    elif kind == PhoneNumberType.FIXED_LINE_OR_MOBILE:
+        line_type = "mobile"
+    else:
+        line_type = "unknown"
+    return Phone(e164=e164, line_type=line_type)
+
+
+def is_fictional(e164: str) -> bool:
+    return e164.startswith(FICTION_PREFIX)

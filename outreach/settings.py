@@ -1,0 +1,133 @@
+"""Configuration from the environment (pydantic-settings).
+
+A bad value stops start-up with a message that names the variable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "dev-only-insecure-secret-change-me"
+
+
+class SettingsError(Exception):
+    """Configuration cannot be used; the message names the variable(s) at fault."""
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=False, frozen=True)
+
+    database_url: str = Field(
+        "sqlite:///./allervers.db", validation_alias=_env("ALLERVERS_DATABASE_URL")
+    )
+    env: Literal["development", "production"] = Field(
+        "development", validation_alias=_env("ALLERVERS_ENV")
+    )
+    public_url: str = Field("http://127.0.0.1:8000", validation_alias=_env("ALLERVERS_PUBLIC_URL"))
+    secret_key: str = Field(DEFAULT_SECRET_KEY, validation_alias=_env("ALLERVERS_SECRET_KEY"))
+    now: str | None = Field(None, validation_alias=_env("ALLERVERS_NOW"))
+    channels: str = Field("sandbox", validation_alias=_env("ALLERVERS_CHANNELS"))
+    spool_dir: Path = Field(Path("./var/spool"), validation_alias=_env("ALLERVERS_SPOOL_DIR"))
+    log_level: str = Field("INFO", validation_alias=_env("ALLERVERS_LOG_LEVEL"))
+
+    twilio_account_sid: str | None = Field(None, validation_alias=_env("TWILIO_ACCOUNT_SID"))
+    twilio_auth_token: str | None = Field(None, validation_alias=_env("TWILIO_AUTH_TOKEN"))
+    twilio_from_number: str | None = Field(None, validation_alias=_env("TWILIO_FROM_NUMBER"))
+    twilio_messaging_service_sid: str | None = Field(
+        None, validation_alias=_env("TWILIO_MESSAGING_SERVICE_SID")
+    )
+    twilio_api_base_url: str | None = Field(None, validation_alias=_env("TWILIO_API_BASE_URL"))
+    twilio_whatsapp_from: str | None = Field(None, validation_alias=_env("TWILIO_WHATSAPP_FROM"))
+    telegram_bot_token: str | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
+    telegram_webhook_secret: str | None = Field(
+        None, validation_alias=_env("TELEGRAM_WEBHOOK_SECRET")
+    )
+    telegram_api_base_url: str | None = Field(None, validation_alias=_env("TELEGRAM_API_BASE_URL"))
+    telegram_bot_username: str | None = Field(None, validation_alias=_env("TELEGRAM_BOT_USERNAME"))
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("channels")
+    @classmethod
+    def _known_channels(cls, value: str) -> str:
+        names = [part.strip() for part in value.split(",") if part.strip()]
+        unknown = sorted(set(names) - {"sandbox", "sms", "whatsapp", "telegram"})
+        if unknown:
+            raise ValueError(f"unknown channel(s): {', '.join(unknown)}")
+        return ",".join(names)
+
+    @field_validator("now")
+    @classmethod
+    def _iso_now(cls, value: str | None) -> str | None:
+        if value:
+            from outreach.clock import parse_fixed_now
+
+            parse_fixed_now(value)
+        return value or None
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> Settings:
+        if self.env != "production":
+            return self
+        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
+            raise ValueError(
+                "ALLERVERS_SECRET_KEY: set a random secret of at least 32 characters in production"
+            )
+        if self.now:
+            raise ValueError("ALLERVERS_NOW: a fixed clock is refused in production")
+        if "sandbox" in self.enabled_channels:
+            raise ValueError("ALLERVERS_CHANNELS: the sandbox channel cannot run in production")
+        return self
+
+    @property
+    def enabled_channels(self) -> tuple[str, ...]:
+        return tuple(self.channels.split(",")) if self.channels else ()
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+_ALIASES = {
+    name: str(field.validation_alias.choices[0])  # type: ignore[union-attr]
+    for name, field in Settings.model_fields.items()
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; raise SettingsError naming each bad variable."""
+    try:
+        data = {_ALIASES.get(key, key): value for key, value in overrides.items()}
+        return Settings(**data)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(_describe(error)) from None
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        location = [str(part) for part in problem.get("loc", ()) if part != "__root__"]
+        variable = _ALIASES.get(location[0], location[0]) if location else ""
+        message = str(problem.get("msg", "invalid value")).removeprefix("Value error, ")
+        lines.append(f"{variable}: {message}" if variable else message)
+    return "invalid configuration: " + "; ".join(lines)
