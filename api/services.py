@@ -33,10 +33,13 @@ def clock_for(settings: Settings) -> Clock:
 def build_services(
     settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None
 ) -> Services:
+    from api.wiring import build_channels
+
     engine = engine or make_engine(settings.database_url)
     return Services(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
         clock=clock or clock_for(settings),
+        channels=build_channels(settings),
     )
