@@ -118,3 +118,71 @@ def sessions(engine: Engine) -> sessionmaker[Session]:
 def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
     with sessions() as session:
         yield session
+
+
+# --- the application -------------------------------------------------------------------------
+
+PUBLIC_URL = "https://allervers.example.org"
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    """Override in a test module to switch channels or settings on for its app."""
+    return {}
+
+
+@pytest.fixture
+def settings(db_url: str, tmp_path: Path, settings_overrides: dict[str, object]):  # type: ignore[no-untyped-def]
+    from outreach.settings import load_settings
+
+    values: dict[str, object] = {
+        "ALLERVERS_DATABASE_URL": db_url,
+        "ALLERVERS_PUBLIC_URL": PUBLIC_URL,
+        "ALLERVERS_SPOOL_DIR": str(tmp_path / "spool"),
+        "ALLERVERS_CHANNELS": "sandbox",
+    }
+    values.update(settings_overrides)
+    return load_settings(**values)
+
+
+@pytest.fixture
+def services(settings, engine: Engine, clock: FrozenClock):  # type: ignore[no-untyped-def]
+    from api.services import build_services
+
+    return build_services(settings, engine=engine, clock=clock)
+
+
+@pytest.fixture
+def app(services):  # type: ignore[no-untyped-def]
+    from api.app import create_app
+
+    return create_app(services=services)
+
+
+@pytest.fixture
+def client(app) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def coordinator(sessions: sessionmaker[Session], clock: FrozenClock) -> tuple[int, str]:
+    """A coordinator's (user id, API token)."""
+    from outreach.users import add_user
+
+    with sessions.begin() as session:
+        created = add_user(
+            session,
+            clock=clock,
+            email="coord@example.org",
+            name="Coordinatrice Test",
+            role="coordinator",
+        )
+        return created.user.id, created.token
+
+
+@pytest.fixture
+def auth(coordinator: tuple[int, str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {coordinator[1]}"}
