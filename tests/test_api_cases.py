@@ -37,12 +37,14 @@ def _case(
             ContactPoint(kind="phone", value=phone, line_type="mobile", created_at=clock.now())
         )
     session.add(case)
+    session.flush()
     return case
 
 
 def _sector(session: Session, code: str) -> Sector:
     sector = Sector(code=code, name=code.capitalize())
     session.add(sector)
+    session.flush()
     return sector
 
 

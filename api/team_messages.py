@@ -1,0 +1,200 @@
+"""The team writes to a household, and reads the conversation of a case.
+
+POST /api/cases/{id}/messages sends a team member's free text on the case's best channel, outbox
+first: the row is committed (with its audit event) before the channel is called. A temporary
+provider failure leaves the message `pending` (202): `deliver` hands it to the outbox and the
+dispatcher retries it with backoff. An opted-out household is refused with 409 and the reason.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.deps import CurrentUser, ServicesDep, SessionDep
+from messages import gettext
+from outreach import audit
+from outreach.cases import case_exists, get_case
+from outreach.clock import Clock
+from outreach.models import Case, Message, TeamUser
+from outreach.sending import NotSendable, best_route, deliver, queue_message
+
+router = APIRouter(prefix="/api", tags=["messages"])
+
+MAX_BODY_LENGTH = 1000
+SESSION_WINDOW = timedelta(hours=24)  # WhatsApp: free text only within 24 h of their message
+WAITING = frozenset({"pending", "sending"})
+
+
+class TeamMessageCreate(BaseModel):
+    body: str = Field(max_length=10_000)
+
+
+class MessagePublic(BaseModel):
+    id: int
+    direction: str  # "out": to the household, "in": from the household
+    channel: str
+    status: str
+    body: str
+    segments: int | None
+    encoding: str | None
+    author_id: int | None
+    error_kind: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def of(cls, message: Message) -> MessagePublic:
+        return cls(
+            id=message.id,
+            direction=message.direction,
+            channel=message.channel,
+            status=message.status,
+            body=message.body,
+            segments=message.segments,
+            encoding=message.encoding,
+            author_id=message.author_id,
+            error_kind=message.error_kind,
+            created_at=message.created_at,
+            sent_at=message.sent_at,
+        )
+
+
+class SentMessagePublic(MessagePublic):
+    # True when the provider could not take it yet: it stays pending and the dispatcher
+    # retries it with backoff. The answer is then 202, not 201.
+    will_retry: bool
+
+
+class MessageListPublic(BaseModel):
+    items: list[MessagePublic]  # oldest first, newest last
+    total: int
+    page: int  # page 1 holds the most recent messages, page 2 the ones before...
+    per_page: int
+
+
+@router.post(
+    "/cases/{case_id}/messages",
+    response_model=SentMessagePublic,
+    status_code=201,
+    responses={202: {"description": "Kept pending after a temporary failure; retried later."}},
+)
+def send_team_message(
+    case_id: int,
+    payload: TeamMessageCreate,
+    response: Response,
+    session: SessionDep,
+    services: ServicesDep,
+    user: CurrentUser,
+) -> SentMessagePublic:
+    case = _visible_case(session, user=user, case_id=case_id)
+    body = payload.body.strip()
+    if not body:
+        raise HTTPException(422, detail=gettext("The message is empty."))
+    if len(body) > MAX_BODY_LENGTH:
+        raise HTTPException(
+            422,
+            detail=gettext(
+                "The message is too long ({length} characters, at most {limit}).",
+                length=len(body),
+                limit=MAX_BODY_LENGTH,
+            ),
+        )
+    enabled = tuple(
+        name for name in services.settings.enabled_channels if name in services.channels
+    )
+    try:
+        route = best_route(case, enabled)
+    except NotSendable as refusal:
+        raise HTTPException(409, detail=str(refusal)) from None
+    message = queue_message(
+        session, clock=services.clock, case=case, route=route, body=body, author_id=user.id
+    )
+    audit.record(
+        session,
+        clock=services.clock,
+        actor=user,
+        action="message.send",
+        case_id=case.id,
+        message_id=message.id,
+        channel=route.channel,
+    )
+    in_session = _in_session(session, clock=services.clock, case=case, channel=route.channel)
+    message_id = message.id
+    session.commit()  # outbox first: the row exists before the provider is called
+    deliver(
+        services.sessions,
+        clock=services.clock,
+        channels=services.channels,
+        message_id=message_id,
+        in_session=in_session,
+    )
+    session.refresh(message)
+    will_retry = message.status in WAITING
+    if will_retry:
+        response.status_code = 202
+    public = MessagePublic.of(message)
+    return SentMessagePublic(**public.model_dump(), will_retry=will_retry)
+
+
+@router.get("/cases/{case_id}/messages", response_model=MessageListPublic)
+def case_messages(
+    case_id: int,
+    session: SessionDep,
+    services: ServicesDep,
+    user: CurrentUser,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> MessageListPublic:
+    """Messages both ways, newest last; page 1 is the most recent `per_page` messages."""
+    case = _visible_case(session, user=user, case_id=case_id)
+    query = select(Message).where(Message.case_id == case.id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = list(
+        session.scalars(
+            query.order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    audit.record(
+        session,
+        clock=services.clock,
+        actor=user,
+        action="message.list",
+        case_id=case.id,
+        message_ids=[row.id for row in rows],
+        page=page,
+    )
+    return MessageListPublic(
+        items=[MessagePublic.of(row) for row in reversed(rows)],
+        total=total,
+        page=page,
+        per_page=per_page,
+    )
+
+
+def _visible_case(session: Session, *, user: TeamUser, case_id: int) -> Case:
+    """The case, or 404 / 403 exactly like GET /api/cases/{id}."""
+    case = get_case(session, user=user, case_id=case_id)
+    if case is None:
+        if case_exists(session, case_id=case_id):
+            raise HTTPException(403, detail=gettext("This case is not in your sectors."))
+        raise HTTPException(404, detail=gettext("Case not found."))
+    return case
+
+
+def _in_session(session: Session, *, clock: Clock, case: Case, channel: str) -> bool:
+    """The household wrote to us on this channel within the last 24 hours."""
+    latest = session.scalar(
+        select(Message.created_at)
+        .where(Message.case_id == case.id, Message.direction == "in", Message.channel == channel)
+        .order_by(Message.created_at.desc())
+        .limit(1)
+    )
+    return latest is not None and latest >= clock.now() - SESSION_WINDOW
