@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
-from api import cases, health
+from api import (
+    cases,
+    health,
+    inbound_processing,
+    privacy,
+    sandbox,
+    spool,
+    steps,
+    team_messages,
+    visits,
+    web,
+    webhooks_telegram,
+    webhooks_twilio,
+)
+from api.scheduler import scheduler_lifespan
 from api.services import Services, build_services
+from api.templating import STATIC_DIR, STATIC_PREFIX
 from outreach.clock import Clock
 from outreach.settings import Settings, load_settings
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def create_app(
@@ -17,10 +38,50 @@ def create_app(
     engine: Engine | None = None,
     clock: Clock | None = None,
     services: Services | None = None,
+    run_scheduler: bool = False,
 ) -> FastAPI:
     services = services or build_services(settings or load_settings(), engine=engine, clock=clock)
-    app = FastAPI(title="Aller-Vers", version="0.1.0")
+    # The outbox scheduler runs only in `allervers serve`, never in TestClient-based tests.
+    lifespan = scheduler_lifespan if run_scheduler else None
+    app = FastAPI(title="Aller-Vers", version="0.1.0", lifespan=_with_spool_replay(lifespan))
     app.state.services = services
     app.include_router(health.router)
     app.include_router(cases.router)
+    app.include_router(team_messages.router)
+    app.include_router(webhooks_telegram.router)
+    app.include_router(webhooks_twilio.router)
+    app.include_router(steps.router)
+    app.include_router(visits.router)
+    app.include_router(privacy.router)
+    web.install(app)  # the team pages (session cookie + CSRF); the JSON API keeps bearer tokens
+    # Dev-only simulated phone: mounted only when the sandbox channel is on, never in production.
+    sandbox.install(app, services.settings)
+    app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="static")
     return app
+
+
+def _with_spool_replay(inner: Lifespan | None) -> Lifespan:
+    """Webhooks spooled to disk while the database was down are stored from start-up on."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services: Services = app.state.services
+        replayer = spool.Replayer(
+            (
+                lambda: webhooks_twilio.replay_spool(services),
+                lambda: webhooks_telegram.replay_spooled(services),
+                # Stored but not processed (a processing failure, a stop mid-backlog).
+                lambda: inbound_processing.process_leftovers(services),
+            )
+        ).start()
+        app.state.spool_replayer = replayer
+        try:
+            if inner is None:
+                yield
+            else:
+                async with inner(app):
+                    yield
+        finally:
+            replayer.stop()
+
+    return lifespan

@@ -75,14 +75,18 @@ def serve(
     from api.app import create_app
 
     svc = services()
-    uvicorn.run(create_app(services=svc), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(services=svc, run_scheduler=True), host=host, port=port, log_level="info"
+    )
 
 
 def _register_optional_commands() -> None:
     # Commands that live with their own concept register themselves here.
-    from api import cli_data
+    from api import cli_data, cli_engine, cli_web
 
     cli_data.register(app)
+    cli_engine.register(app)
+    cli_web.register(app)
 
 
 def main() -> None:

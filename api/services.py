@@ -34,7 +34,9 @@ def build_services(
     settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None
 ) -> Services:
     from api.wiring import build_channels
+    from outreach.engine import install
 
+    install()  # the engine's inbound hook: STOP / START, a reply ends the sequences
     engine = engine or make_engine(settings.database_url)
     return Services(
         settings=settings,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Exists, Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from outreach.models import Case, ContactPoint, Sector, TeamUser
@@ -20,6 +20,21 @@ class CaseFilters:
     month: str | None = None  # import month YYYY-MM
     q: str | None = None  # reference, name or phone in any spelling
     opted_out: bool | None = None
+    worker: str | None = None  # team member id, or "none" for cases nobody is assigned to
+    reachable: bool | None = None  # has (or has not) a contact point we can write to
+
+
+# Sort keys of the case list -> ORDER BY; each ends with the id so pages never overlap.
+SORTS = {
+    "newest": (Case.id.desc(),),
+    "oldest": (Case.id.asc(),),
+    "reference": (Case.reference.asc(), Case.id.asc()),
+    "name": (Case.search_text.asc(), Case.id.asc()),
+    "month": (Case.import_month.desc(), Case.id.desc()),
+    "updated": (Case.updated_at.desc(), Case.id.desc()),
+    "last_contact": (Case.last_contact_at.desc().nulls_last(), Case.id.desc()),
+}
+DEFAULT_SORT = "newest"
 
 
 @dataclass(frozen=True)
@@ -40,9 +55,15 @@ def visible_cases(user: TeamUser) -> Select[tuple[Case]]:
 
 
 def list_cases(
-    session: Session, *, user: TeamUser, filters: CaseFilters, page: int = 1, per_page: int = 50
+    session: Session,
+    *,
+    user: TeamUser,
+    filters: CaseFilters,
+    page: int = 1,
+    per_page: int = 50,
+    sort: str = DEFAULT_SORT,
 ) -> CasePage:
-    """One page of the cases `user` may see, newest import first, ties broken by id."""
+    """One page of the cases `user` may see, in `sort` order (newest first by default)."""
     query = _apply_filters(visible_cases(user), filters)
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = session.scalars(
@@ -51,7 +72,7 @@ def list_cases(
             selectinload(Case.contact_points),
             selectinload(Case.sector),
         )
-        .order_by(Case.id.desc())
+        .order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
@@ -80,9 +101,28 @@ def _apply_filters(query: Select[tuple[Case]], filters: CaseFilters) -> Select[t
         query = query.where(Case.sector_id.is_(None))
     elif filters.sector:
         query = query.join(Sector, Case.sector_id == Sector.id).where(Sector.code == filters.sector)
+    if filters.worker == "none":
+        query = query.where(Case.assigned_worker_id.is_(None))
+    elif filters.worker and filters.worker.isdigit():
+        query = query.where(Case.assigned_worker_id == int(filters.worker))
+    if filters.reachable is not None:
+        query = query.where(reachable() if filters.reachable else ~reachable())
     if filters.q and filters.q.strip():
         query = query.where(_search(filters.q.strip()))
     return query
+
+
+def reachable() -> Exists:
+    """The case has a contact point we can write to (a working mobile, Telegram, WhatsApp)."""
+    return (
+        select(ContactPoint.id)
+        .where(
+            ContactPoint.case_id == Case.id,
+            ContactPoint.state == "ok",
+            or_(ContactPoint.kind != "phone", ContactPoint.sms_capable.is_(True)),
+        )
+        .exists()
+    )
 
 
 def _search(text: str):  # type: ignore[no-untyped-def]

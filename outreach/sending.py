@@ -3,6 +3,7 @@
 1. `queue_message` adds a `pending` Message row (committed by the caller).
 2. `deliver` claims it with a conditional update (pending -> sending), so two workers never send
    the same row; calls the channel outside any transaction; then records the receipt.
+   The dispatcher (outreach.dispatcher) uses the same pieces: claim, call_channel, record_*.
 A crash after the provider call leaves the row in `sending`: it is reconciled or flagged
 `uncertain`, never blindly sent again.
 """
@@ -12,8 +13,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from outreach.clock import Clock
@@ -23,8 +25,11 @@ from outreach.delivery import (
     DeliveryError,
     ErrorKind,
     Outgoing,
+    SendReceipt,
 )
+from outreach.engine_config import Backoff
 from outreach.models import Case, ContactPoint, InboxItem, Message
+from outreach.outbox import enqueue_send
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +75,12 @@ def queue_message(
     body: str,
     template: str | None = None,
     author_id: int | None = None,
+    flush: bool = True,
 ) -> Message:
-    """Add the outbound row; nothing is sent until `deliver`."""
+    """Add the outbound row; nothing is sent until `deliver`.
+
+    `flush=False` leaves the INSERT to the next flush (the dispatcher writes a batch at once).
+    """
     address = route.contact_point.value
     if route.channel == "whatsapp" and not address.startswith("whatsapp:"):
         address = f"whatsapp:{address}"
@@ -90,18 +99,44 @@ def queue_message(
         created_at=clock.now(),
     )
     session.add(message)
-    session.flush()
+    if flush:
+        session.flush()
     return message
 
 
-def claim(session: Session, *, message_id: int) -> bool:
-    """pending -> sending, only if nobody else did it first."""
+def claim(session: Session, *, message_id: int, now: datetime | None = None) -> bool:
+    """pending -> sending, only if nobody else did it first. This records the attempt."""
+    values: dict[str, object] = {"status": "sending"}
+    if now is not None:
+        values["status_at"] = now
     result = session.execute(
         update(Message)
         .where(Message.id == message_id, Message.status == "pending")
-        .values(status="sending")
+        .values(**values)
+        .execution_options(synchronize_session="fetch")
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def outgoing_for(message: Message, *, in_session: bool = False) -> Outgoing:
+    return Outgoing(
+        message_id=message.id,
+        address=message.address,
+        body=message.body,
+        language=message.language or "fr",
+        template=message.template,
+        in_session=in_session,
+    )
+
+
+def call_channel(channel: Channel | None, outgoing: Outgoing) -> SendReceipt | DeliveryError:
+    """The provider's answer: a receipt, or the DeliveryError it raised (never raised here)."""
+    if channel is None:
+        return DeliveryError(ErrorKind.PERMANENT, detail="channel off")
+    try:
+        return channel.send(outgoing)
+    except DeliveryError as error:
+        return error
 
 
 def deliver(
@@ -112,60 +147,80 @@ def deliver(
     message_id: int,
     in_session: bool = False,
 ) -> Message | None:
-    """Send one pending message through its channel and record what happened."""
+    """Send one pending message through its channel now and record what happened.
+
+    A temporary failure leaves the message pending and puts it in the outbox: the dispatcher
+    retries it with backoff.
+    """
     with sessions.begin() as session:
-        if not claim(session, message_id=message_id):
+        if not claim(session, message_id=message_id, now=clock.now()):
             return None
         message = session.get_one(Message, message_id)
-        outgoing = Outgoing(
-            message_id=message.id,
-            address=message.address,
-            body=message.body,
-            language=message.language or "fr",
-            template=message.template,
-            in_session=in_session,
-        )
+        outgoing = outgoing_for(message, in_session=in_session)
         channel = channels.get(message.channel)
-    if channel is None:
-        return _record_failure(
-            sessions,
-            clock=clock,
-            message_id=message_id,
-            error=DeliveryError(ErrorKind.PERMANENT, detail="channel off"),
-        )
-    try:
-        receipt = channel.send(outgoing)
-    except DeliveryError as error:
-        return _record_failure(sessions, clock=clock, message_id=message_id, error=error)
+    result = call_channel(channel, outgoing)
     with sessions.begin() as session:
         message = session.get_one(Message, message_id)
-        message.provider_id = receipt.provider_id
+        if isinstance(result, SendReceipt):
+            record_receipt(session, clock=clock, message=message, receipt=result)
+        else:
+            record_failure(session, clock=clock, message=message, error=result)
+            if result.temporary:
+                _retry_later(session, clock=clock, message=message, error=result)
+    return message
+
+
+def record_receipt(
+    session: Session, *, clock: Clock, message: Message, receipt: SendReceipt
+) -> None:
+    """The provider took the message: keep its id and first status."""
+    now = clock.now()
+    message.provider_id = receipt.provider_id
+    if message.status in ("pending", "sending", "uncertain"):
+        # A status callback may have come first (it finds the row by the id in its URL).
         message.status = receipt.status
-        message.segments = receipt.segments
-        message.encoding = receipt.encoding
-        message.sent_at = clock.now()
-        message.status_at = clock.now()
-        if message.case_id is not None:
-            case = session.get_one(Case, message.case_id)
-            case.last_contact_at = clock.now()
-    log.info("message %s handed to %s", message_id, message.channel)
-    return message
+    message.segments = receipt.segments or message.segments
+    message.encoding = receipt.encoding
+    message.sent_at = now
+    message.status_at = now
+    if message.case_id is not None:
+        _touch_case(session, case_id=message.case_id, now=now)
+    log.info("message %s handed to %s", message.id, message.channel)
 
 
-def _record_failure(
-    sessions: sessionmaker[Session], *, clock: Clock, message_id: int, error: DeliveryError
-) -> Message:
-    with sessions.begin() as session:
-        message = session.get_one(Message, message_id)
-        message.error_code = error.code
-        message.error_kind = str(error.kind)
-        message.status_at = clock.now()
-        # A temporary failure goes back to pending: the dispatcher retries it with backoff.
-        message.status = "pending" if error.temporary else "failed"
-        if not error.temporary:
-            apply_consequences(session, clock=clock, message=message, error=error)
-    log.warning("message %s not sent: %s %s", message_id, error.kind, error.code or "")
-    return message
+def _touch_case(session: Session, *, case_id: int, now: datetime) -> None:
+    """One UPDATE, no read: the latest contact wins."""
+    session.execute(
+        update(Case)
+        .where(
+            Case.id == case_id,
+            or_(Case.last_contact_at.is_(None), Case.last_contact_at < now),
+        )
+        .values(last_contact_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def record_failure(
+    session: Session, *, clock: Clock, message: Message, error: DeliveryError
+) -> None:
+    """A temporary failure puts the message back to pending; a permanent one ends it."""
+    message.error_code = error.code
+    message.error_kind = str(error.kind)
+    message.status_at = clock.now()
+    message.status = "pending" if error.temporary else "failed"
+    if not error.temporary:
+        apply_consequences(session, clock=clock, message=message, error=error)
+    log.warning("message %s not sent: %s %s", message.id, error.kind, error.code or "")
+
+
+def _retry_later(session: Session, *, clock: Clock, message: Message, error: DeliveryError) -> None:
+    if message.case_id is None:
+        return
+    now = clock.now()
+    delay = Backoff().delay(1, error.retry_after)
+    enqueue_send(session, now=now, message=message, due_at=now + timedelta(seconds=delay))
+    session.flush()
 
 
 def apply_consequences(
@@ -178,9 +233,10 @@ def apply_consequences(
         session.get(ContactPoint, message.contact_point_id) if message.contact_point_id else None
     )
     if error.kind == ErrorKind.OPTED_OUT and case is not None:
-        case.opted_out = True
-        case.opted_out_at = case.opted_out_at or now
-        case.updated_at = now
+        from outreach.optout import withdraw  # optout builds messages with this module
+
+        # Opted out at the provider (e.g. Twilio's own STOP handling): stop on every channel.
+        withdraw(session, clock=clock, case=case, source=message.channel, confirm_to=None)
     elif error.kind in PERMANENT_FOR_ADDRESS and point is not None:
         point.state = str(error.kind)
         point.state_reason = error.code

@@ -5,6 +5,7 @@ A bad value stops start-up with a message that names the variable.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -46,6 +47,10 @@ class Settings(BaseSettings):
     )
     twilio_api_base_url: str | None = Field(None, validation_alias=_env("TWILIO_API_BASE_URL"))
     twilio_whatsapp_from: str | None = Field(None, validation_alias=_env("TWILIO_WHATSAPP_FROM"))
+    # Approved WhatsApp templates: "template=HX…,other_template=HX…" (Twilio Content SIDs).
+    twilio_whatsapp_content_sids: str = Field(
+        "", validation_alias=_env("TWILIO_WHATSAPP_CONTENT_SIDS")
+    )
     telegram_bot_token: str | None = Field(None, validation_alias=_env("TELEGRAM_BOT_TOKEN"))
     telegram_webhook_secret: str | None = Field(
         None, validation_alias=_env("TELEGRAM_WEBHOOK_SECRET")
@@ -75,6 +80,12 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown channel(s): {', '.join(unknown)}")
         return ",".join(names)
+
+    @field_validator("twilio_whatsapp_content_sids")
+    @classmethod
+    def _content_sids(cls, value: str) -> str:
+        _parse_content_sids(value)
+        return value
 
     @field_validator("now")
     @classmethod
@@ -106,6 +117,21 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def whatsapp_content_sids(self) -> dict[str, str]:
+        return _parse_content_sids(self.twilio_whatsapp_content_sids)
+
+
+def _parse_content_sids(text: str) -> dict[str, str]:
+    """"intro=HX…, reminder=HX…" -> {template: content SID}."""
+    sids: dict[str, str] = {}
+    for part in filter(None, (piece.strip() for piece in text.split(","))):
+        name, _, sid = (item.strip() for item in part.partition("="))
+        if not name or not re.fullmatch(r"HX[0-9a-fA-F]{32}", sid):
+            raise ValueError(f"{part!r}: expected template=HX followed by 32 hex digits")
+        sids[name] = sid
+    return sids
 
 
 _ALIASES = {

@@ -2,8 +2,12 @@
 
 from outreach.models.audit import AuditEvent
 from outreach.models.base import Base, UTCDateTime
+from outreach.models.booking import Absence, AvailabilityWindow, OneOffSlot, Slot, Visit
 from outreach.models.case import CASE_STATUSES, STAGES, Case, ContactPoint, Landlord, Person
+from outreach.models.consent import ConsentRecord
+from outreach.models.followup import CaseNote, EngagementStep
 from outreach.models.imports import ImportBatch
+from outreach.models.login import LoginSession
 from outreach.models.messaging import (
     FINAL_STATUSES,
     ChannelLinkToken,
@@ -11,6 +15,7 @@ from outreach.models.messaging import (
     Message,
     MessageStatusEvent,
 )
+from outreach.models.outbox import Enrolment, OutboxItem
 from outreach.models.sector import Sector, SectorArea
 from outreach.models.team import ROLES, TeamUser, user_sector
 
@@ -19,20 +24,31 @@ __all__ = [
     "FINAL_STATUSES",
     "ROLES",
     "STAGES",
+    "Absence",
     "AuditEvent",
+    "AvailabilityWindow",
     "Base",
     "Case",
+    "CaseNote",
     "ChannelLinkToken",
+    "ConsentRecord",
     "ContactPoint",
+    "EngagementStep",
+    "Enrolment",
     "ImportBatch",
     "InboxItem",
     "Landlord",
+    "LoginSession",
     "Message",
     "MessageStatusEvent",
+    "OneOffSlot",
+    "OutboxItem",
     "Person",
     "Sector",
     "SectorArea",
+    "Slot",
     "TeamUser",
     "UTCDateTime",
+    "Visit",
     "user_sector",
 ]

@@ -1,0 +1,99 @@
+"""APScheduler as the clock of `allervers serve`, and nothing more.
+
+A tick every few seconds runs the due outbox rows; the daily jobs run at set Paris times. No job
+is ever created per message (the database is the truth), the job store is in memory, so a
+restart loses nothing and two servers never share scheduler state.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from fastapi import FastAPI
+
+from api.services import Services
+from outreach.clock import PARIS
+from outreach.dispatcher import Dispatcher
+from outreach.engine import DAILY_JOBS, DailyJob, tick
+from outreach.engine_config import EngineConfig, load_engine_config
+
+log = logging.getLogger(__name__)
+
+
+def dispatcher_for(services: Services, config: EngineConfig | None = None) -> Dispatcher:
+    """The dispatcher of this process, on the services' database, clock and channels."""
+    settings = services.settings
+    telegram_bot = settings.telegram_bot_username if "telegram" in services.channels else None
+    return Dispatcher(
+        sessions=services.sessions,
+        clock=services.clock,
+        channels=services.channels,
+        config=config or load_engine_config(),
+        telegram_bot=telegram_bot,
+        sleep=time.sleep,
+        count_segments=_segments,
+    )
+
+
+def _segments(body: str) -> int:
+    from bot.segments import count_segments
+
+    return count_segments(body).segments
+
+
+def build_scheduler(dispatcher: Dispatcher) -> BackgroundScheduler:
+    """The tick and the daily jobs; not started."""
+    scheduler = BackgroundScheduler(
+        timezone=PARIS,
+        # A slow pass delays the next tick instead of piling up; a missed one is not replayed.
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+    )
+    seconds = dispatcher.config.tick_seconds
+    scheduler.add_job(
+        _tick, IntervalTrigger(seconds=seconds), args=[dispatcher, seconds], id="tick"
+    )
+    for job in DAILY_JOBS:
+        scheduler.add_job(
+            _daily,
+            CronTrigger(hour=job.hour, minute=job.minute, timezone=PARIS),
+            args=[job, dispatcher],
+            id=f"daily:{job.name}",
+        )
+    return scheduler
+
+
+def _tick(dispatcher: Dispatcher, seconds: float) -> None:
+    try:
+        report = tick(dispatcher, max_seconds=max(60.0, 10 * seconds))
+    except Exception:
+        log.exception("tick failed")
+        return
+    if report:
+        log.info("tick: %s", dict(report))
+
+
+def _daily(job: DailyJob, dispatcher: Dispatcher) -> None:
+    try:
+        job.run(dispatcher)
+    except Exception:
+        log.exception("daily job %s failed", job.name)
+
+
+@asynccontextmanager
+async def scheduler_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the scheduler with the server and stop it with the server."""
+    scheduler = build_scheduler(dispatcher_for(app.state.services))
+    scheduler.start()
+    app.state.scheduler = scheduler
+    log.info("scheduler started: %d jobs", len(scheduler.get_jobs()))
+    try:
+        yield
+    finally:
+        scheduler.shutdown(wait=True)
+        log.info("scheduler stopped")

@@ -1,0 +1,42 @@
+// Team pages: the inbox refreshes itself; the contract page prints. No framework, no CDN.
+(function () {
+  "use strict";
+
+  function pollInbox(list) {
+    var seconds = Number(list.dataset.pollSeconds || "3");
+    var status = document.getElementById("inbox-status");
+    var busy = false;
+
+    function tick() {
+      if (busy || document.hidden) { return; }
+      busy = true;
+      var url = list.dataset.feed + "?signature=" + encodeURIComponent(list.dataset.signature || "");
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (response) {
+          if (response.status === 401) { window.location.reload(); return null; }
+          return response.ok ? response.json() : null;
+        })
+        .then(function (data) {
+          if (!data || !data.changed) { return; }
+          var focused = document.activeElement && list.contains(document.activeElement);
+          list.innerHTML = data.html;
+          list.dataset.signature = data.signature;
+          if (status && data.status) { status.textContent = data.status; }
+          if (focused) { list.focus(); }
+        })
+        .catch(function () { /* offline for a moment: the next tick tries again */ })
+        .then(function () { busy = false; });
+    }
+
+    list.setAttribute("tabindex", "-1");
+    window.setInterval(tick, seconds * 1000);
+    document.addEventListener("visibilitychange", tick);
+  }
+
+  var inbox = document.getElementById("inbox-items");
+  if (inbox && inbox.dataset.feed) { pollInbox(inbox); }
+
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+})();

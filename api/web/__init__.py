@@ -1,0 +1,28 @@
+"""The team web app: server-rendered pages (Jinja2) over the same domain as the JSON API.
+
+Pages: sign-in, inbox (home), case list, case page, imports, indicators. Every case read or
+export writes an audit event; a worker only ever sees the cases of their sectors (403 otherwise).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def install(app: FastAPI) -> None:
+    """Add the team pages and their error handling to the app."""
+    from api.web import (
+        auth,
+        case_actions,
+        case_list,
+        case_page,
+        imports_page,
+        inbox,
+        indicators_page,
+    )
+    from api.web.rendering import PageError, page_error_handler
+
+    app.add_exception_handler(auth.LoginRequired, auth.login_required_handler)
+    app.add_exception_handler(PageError, page_error_handler)
+    for module in (auth, inbox, case_list, case_page, case_actions, imports_page, indicators_page):
+        app.include_router(module.router)

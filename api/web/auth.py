@@ -1,0 +1,187 @@
+"""Signing in and out of the team web app, and who is signed in on each request.
+
+The session cookie holds a random token signed with ALLERVERS_SECRET_KEY; its hash points to a
+LoginSession row, so signing out ends the session on the server too. The cookie is HttpOnly,
+SameSite=Lax, and Secure when ALLERVERS_PUBLIC_URL is https. The JSON API keeps its bearer tokens.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from api.deps import ServicesDep, SessionDep
+from api.services import Services
+from api.web import csrf
+from api.web.rendering import PageError, render, secure
+from messages import gettext
+from outreach.login_sessions import SESSION_LIFETIME, end_session, start_session, user_for_session
+from outreach.models import TeamUser
+from outreach.passwords import LoginOutcome, authenticate
+
+SESSION_COOKIE = "av_session"
+LOGIN_COOKIE = "av_login"  # the sign-in form's CSRF nonce
+LOGIN_COOKIE_AGE = 60 * 60
+
+
+class LoginRequired(Exception):
+    """No valid session: pages redirect to the sign-in form, fetch calls get 401."""
+
+
+@dataclass(frozen=True)
+class WebUser:
+    user: TeamUser
+    session_token: str
+    csrf: str
+    # Read once, so an error page can still show the header after the session is closed.
+    name: str
+    is_coordinator: bool
+
+
+def _secure_cookies(services: Services) -> bool:
+    return services.settings.public_url.startswith("https://")
+
+
+def _set_cookie(response: Response, services: Services, name: str, value: str, age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=age,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_secure_cookies(services),
+    )
+
+
+def current_web_user(request: Request, session: SessionDep, services: ServicesDep) -> WebUser:
+    """The signed-in team member, or LoginRequired."""
+    secret = services.settings.secret_key
+    token = csrf.unsign(secret, "session", request.cookies.get(SESSION_COOKIE))
+    user = user_for_session(session, clock=services.clock, token=token) if token else None
+    if token is None or user is None:
+        raise LoginRequired()
+    web = WebUser(
+        user=user,
+        session_token=token,
+        csrf=csrf.session_csrf(secret, token),
+        name=user.name,
+        is_coordinator=user.is_coordinator,
+    )
+    request.state.web_user = web
+    return web
+
+
+async def checked_web_user(
+    request: Request, web: Annotated[WebUser, Depends(current_web_user)]
+) -> WebUser:
+    """The signed-in member, for a form post: refused (403) without the right CSRF token."""
+    csrf.check(web.csrf, await csrf.submitted_token(request))
+    return web
+
+
+WebUserDep = Annotated[WebUser, Depends(current_web_user)]
+FormUserDep = Annotated[WebUser, Depends(checked_web_user)]
+
+
+def require_coordinator(web: WebUser) -> None:
+    if not web.is_coordinator:
+        raise PageError(403, gettext("This page is for coordinators."))
+
+
+async def login_required_handler(request: Request, _error: Exception) -> Response:
+    if "application/json" in request.headers.get("accept", ""):
+        return secure(Response(status_code=401))
+    target = request.url.path
+    if request.url.query:
+        target += "?" + request.url.query
+    next_part = "" if target == "/" else f"?next={quote(target, safe='')}"
+    return RedirectResponse(f"/login{next_part}", status_code=303)
+
+
+# --- routes -----------------------------------------------------------------------------------
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/login")
+def login_form(request: Request, services: ServicesDep, next: str = "/") -> Response:
+    return _login_page(request, services, next_url=safe_next(next))
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    secret = services.settings.secret_key
+    nonce = csrf.unsign(secret, "login", request.cookies.get(LOGIN_COOKIE))
+    csrf.check(csrf.login_csrf(secret, nonce) if nonce else "", await csrf.submitted_token(request))
+    result = authenticate(session, clock=services.clock, email=email, password=password)
+    if result.outcome != LoginOutcome.OK or result.user is None:
+        error = (
+            gettext("Too many failed attempts: this account is locked for 15 minutes.")
+            if result.outcome == LoginOutcome.LOCKED
+            else gettext("Wrong e-mail or password.")
+        )
+        return _login_page(request, services, next_url=safe_next(next), error=error, email=email)
+    created = start_session(session, clock=services.clock, user=result.user)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    cookie = csrf.signed_value(secret, "session", created.token)
+    _set_cookie(response, services, SESSION_COOKIE, cookie, int(SESSION_LIFETIME.total_seconds()))
+    response.delete_cookie(LOGIN_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(session: SessionDep, services: ServicesDep, web: FormUserDep) -> Response:
+    end_session(session, clock=services.clock, token=web.session_token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _login_page(
+    request: Request,
+    services: Services,
+    *,
+    next_url: str,
+    error: str | None = None,
+    email: str = "",
+) -> Response:
+    secret = services.settings.secret_key
+    nonce = csrf.unsign(secret, "login", request.cookies.get(LOGIN_COOKIE))
+    fresh = nonce is None
+    nonce = nonce or secrets.token_urlsafe(16)
+    response = render(
+        request,
+        "team/login.html",
+        {
+            "login_csrf": csrf.login_csrf(secret, nonce),
+            "next_url": next_url,
+            "error": error,
+            "email": email,
+        },
+        web=None,
+        status_code=401 if error else 200,
+    )
+    if fresh:
+        signed = csrf.signed_value(secret, "login", nonce)
+        _set_cookie(response, services, LOGIN_COOKIE, signed, LOGIN_COOKIE_AGE)
+    return response
+
+
+def safe_next(target: str) -> str:
+    """Only a path on this site: never another host (open redirect)."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target

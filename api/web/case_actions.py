@@ -1,0 +1,232 @@
+"""Forms of the case page: answer the household, add a note, agree or update a démarche, assign.
+
+Each form posts here with its CSRF token, then goes back to the case page (303); a refused form
+shows the case page again with the reason next to the form.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.deps import ServicesDep, SessionDep
+from api.services import Services
+from api.web.access import visible_case
+from api.web.auth import FormUserDep, require_coordinator
+from api.web.case_page import render_case
+from api.web.rendering import PageError
+from messages import gettext
+from outreach import audit
+from outreach.clock import Clock
+from outreach.followup import FollowupError, StepChange, add_note, add_step, get_step, update_step
+from outreach.models import Case, Message, TeamUser
+from outreach.sending import NotSendable, best_route, deliver, queue_message
+
+router = APIRouter(include_in_schema=False)
+
+MAX_ANSWER_LENGTH = 1000
+SESSION_WINDOW = timedelta(hours=24)  # WhatsApp: free text only within 24 h of their message
+LongText = Annotated[str, Form(max_length=10_000)]
+ShortText = Annotated[str, Form(max_length=200)]
+
+
+def _back(case_id: int, anchor: str) -> Response:
+    return RedirectResponse(f"/cases/{case_id}#{anchor}", status_code=303)
+
+
+@router.post("/cases/{case_id}/messages")
+def answer(
+    case_id: int,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+    body: LongText = "",
+) -> Response:
+    """Write to the household on its best channel, outbox first (like the JSON API)."""
+    case = visible_case(session, user=web.user, case_id=case_id)
+    text = body.strip()
+    try:
+        message_id = _queue_answer(session, services, web.user, case, text)
+    except (NotSendable, ValueError) as refusal:
+        status = 409 if isinstance(refusal, NotSendable) else 422
+        return render_case(
+            request, session, services, web, case,
+            errors={"answer": str(refusal)}, drafts={"answer": body}, status_code=status,
+        )  # fmt: skip
+    in_session = _in_session(session, services.clock, case)
+    session.commit()  # outbox first: the row exists before the provider is called
+    deliver(
+        services.sessions,
+        clock=services.clock,
+        channels=services.channels,
+        message_id=message_id,
+        in_session=in_session,
+    )
+    return _back(case.id, "timeline")
+
+
+def _queue_answer(
+    session: Session, services: Services, user: TeamUser, case: Case, text: str
+) -> int:
+    if not text:
+        raise ValueError(gettext("The message is empty."))
+    if len(text) > MAX_ANSWER_LENGTH:
+        raise ValueError(
+            gettext(
+                "The message is too long ({length} characters, at most {limit}).",
+                length=len(text),
+                limit=MAX_ANSWER_LENGTH,
+            )
+        )
+    enabled = tuple(
+        name for name in services.settings.enabled_channels if name in services.channels
+    )
+    route = best_route(case, enabled)
+    message = queue_message(
+        session, clock=services.clock, case=case, route=route, body=text, author_id=user.id
+    )
+    audit.record(
+        session,
+        clock=services.clock,
+        actor=user,
+        action="message.send",
+        case_id=case.id,
+        message_id=message.id,
+        channel=route.channel,
+    )
+    return message.id
+
+
+def _in_session(session: Session, clock: Clock, case: Case) -> bool:
+    """The household wrote to us within the last 24 hours (WhatsApp's free-text window)."""
+    latest = session.scalar(
+        select(Message.created_at)
+        .where(Message.case_id == case.id, Message.direction == "in")
+        .order_by(Message.created_at.desc())
+        .limit(1)
+    )
+    return latest is not None and latest >= clock.now() - SESSION_WINDOW
+
+
+@router.post("/cases/{case_id}/notes")
+def note(
+    case_id: int,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+    body: LongText = "",
+) -> Response:
+    case = visible_case(session, user=web.user, case_id=case_id)
+    try:
+        add_note(session, clock=services.clock, case=case, author=web.user, body=body)
+    except FollowupError as error:
+        return render_case(
+            request, session, services, web, case,
+            errors={"note": str(error)}, drafts={"note": body}, status_code=422,
+        )  # fmt: skip
+    return _back(case.id, "timeline")
+
+
+@router.post("/cases/{case_id}/steps")
+def new_step(
+    case_id: int,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+    kind: ShortText = "",
+    due_date: ShortText = "",
+    detail: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    case = visible_case(session, user=web.user, case_id=case_id)
+    try:
+        add_step(
+            session,
+            clock=services.clock,
+            case=case,
+            actor=web.user,
+            kind=kind,
+            due_date=parse_date(due_date),
+            detail=detail,
+        )
+    except FollowupError as error:
+        return render_case(
+            request, session, services, web, case,
+            errors={"step": str(error)}, drafts={"step_detail": detail}, status_code=422,
+        )  # fmt: skip
+    return _back(case.id, "steps")
+
+
+@router.post("/cases/{case_id}/steps/{step_id}")
+def change_step(
+    case_id: int,
+    step_id: int,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+    status: ShortText = "",
+    due_date: ShortText = "",
+) -> Response:
+    case = visible_case(session, user=web.user, case_id=case_id)
+    step = get_step(session, case_id=case.id, step_id=step_id)
+    if step is None:
+        raise PageError(404, gettext("Step not found."))
+    try:
+        change = StepChange(
+            status=status or None,
+            due_date=parse_date(due_date),
+            clear_due_date=not due_date.strip(),
+        )
+        update_step(session, clock=services.clock, step=step, actor=web.user, change=change)
+    except FollowupError as error:
+        return render_case(
+            request, session, services, web, case, errors={"step": str(error)}, status_code=422
+        )
+    return _back(case.id, "steps")
+
+
+@router.post("/cases/{case_id}/assign")
+def assign(
+    case_id: int,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+    worker: ShortText = "",
+) -> Response:
+    """Coordinators assign a case to a team member (or to nobody)."""
+    require_coordinator(web)
+    case = visible_case(session, user=web.user, case_id=case_id)
+    worker_id = int(worker) if worker.isdigit() else None
+    if worker_id is not None and session.get(TeamUser, worker_id) is None:
+        raise PageError(422, gettext("Unknown team member."))
+    if case.assigned_worker_id != worker_id:
+        case.assigned_worker_id = worker_id
+        case.updated_at = services.clock.now()
+        audit.record(
+            session,
+            clock=services.clock,
+            actor=web.user,
+            action="case.assign",
+            case_id=case.id,
+            worker_id=worker_id,
+        )
+    return _back(case.id, "assignment")
+
+
+def parse_date(text: str) -> date | None:
+    """An <input type=date> value (YYYY-MM-DD); empty is None; anything else is refused."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise FollowupError(gettext("Write the date as DD/MM/YYYY.")) from None

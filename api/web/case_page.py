@@ -1,0 +1,172 @@
+"""The case page: the household, one timeline of everything, the answer box, tasks, démarches,
+assignment and notes; and the printable engagement contract.
+
+Other work adds its own side panels (visits and booking, consent) with `add_panel`: a template
+included in the side column and a function that gives it its context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.deps import ServicesDep, SessionDep
+from api.sandbox import display_phone
+from api.services import Services
+from api.web.access import visible_case
+from api.web.auth import WebUser, WebUserDep
+from api.web.labels import CASE_STATUS_LABELS, STAGE_LABELS, label
+from api.web.rendering import render
+from outreach import audit
+from outreach.clock import PARIS
+from outreach.followup import contract_steps, step_kind_label, step_status_label, steps_for
+from outreach.inbox import household_name
+from outreach.models import Case, TeamUser
+from outreach.models.followup import STEP_KINDS, STEP_STATUSES
+from outreach.sending import NotSendable, best_route
+from outreach.tasks import open_tasks, task_label
+from outreach.timeline import build_timeline, channel_label
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A block of the case page's side column: its template and the context it needs."""
+
+    template: str
+    context: Callable[[Session, Case, WebUser], dict[str, Any]]
+
+
+PANELS: list[Panel] = []
+
+
+def add_panel(panel: Panel) -> None:
+    if panel not in PANELS:
+        PANELS.append(panel)
+
+
+@router.get("/cases/{case_id}")
+def case_page(
+    case_id: int, request: Request, session: SessionDep, services: ServicesDep, web: WebUserDep
+) -> Response:
+    case = visible_case(session, user=web.user, case_id=case_id)
+    audit.record(session, clock=services.clock, actor=web.user, action="case.read", case_id=case.id)
+    return render_case(request, session, services, web, case)
+
+
+@router.get("/cases/{case_id}/contract")
+def contract(
+    case_id: int, request: Request, session: SessionDep, services: ServicesDep, web: WebUserDep
+) -> Response:
+    """The engagement contract (contrat d'engagement), laid out for printing."""
+    case = visible_case(session, user=web.user, case_id=case_id)
+    audit.record(
+        session, clock=services.clock, actor=web.user, action="case.contract", case_id=case.id
+    )
+    steps = [_step(step) for step in contract_steps(session, case_id=case.id)]
+    context = {
+        "case": case,
+        "household": household_name(case),
+        "steps": steps,
+        "today": services.clock.now().astimezone(PARIS).date(),
+        "worker": case.assigned_worker.name if case.assigned_worker else web.user.name,
+    }
+    return render(request, "team/contract.html", context, web=web)
+
+
+def render_case(
+    request: Request,
+    session: Session,
+    services: Services,
+    web: WebUser,
+    case: Case,
+    *,
+    errors: dict[str, str] | None = None,
+    drafts: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The case page, with the errors of a refused form when there is one."""
+    context = {
+        "case": case,
+        "facts": _facts(case),
+        "household": household_name(case),
+        "phones": [_point(point) for point in case.contact_points],
+        "refusal": sending_refusal(services, case),
+        "timeline": build_timeline(session, case=case),
+        "tasks": [
+            {"id": item.id, "label": task_label(item.note or ""), "created_at": item.created_at}
+            for item in open_tasks(session, case_id=case.id)
+        ],
+        "steps": [_step(step) for step in steps_for(session, case_id=case.id)],
+        "step_kinds": [(kind, step_kind_label(kind)) for kind in STEP_KINDS],
+        "step_statuses": [(status, step_status_label(status)) for status in STEP_STATUSES],
+        "workers": _workers(session) if web.user.is_coordinator else [],
+        "panels": [(panel.template, panel.context(session, case, web)) for panel in PANELS],
+        "errors": errors or {},
+        "drafts": drafts or {},
+    }
+    return render(request, "team/case.html", context, web=web, status_code=status_code)
+
+
+def sending_refusal(services: Services, case: Case) -> str | None:
+    """Why the team cannot write to the household now (opted out, no usable number), or None."""
+    enabled = tuple(
+        name for name in services.settings.enabled_channels if name in services.channels
+    )
+    try:
+        best_route(case, enabled)
+    except NotSendable as refusal:
+        return str(refusal)
+    return None
+
+
+def _facts(case: Case) -> dict[str, Any]:
+    return {
+        "status": label(CASE_STATUS_LABELS, case.status),
+        "stage": label(STAGE_LABELS, case.stage),
+        "sector": case.sector.name if case.sector else None,
+        "worker": case.assigned_worker.name if case.assigned_worker else None,
+        "address": ", ".join(
+            filter(None, (case.address, " ".join(filter(None, (case.postcode, case.commune)))))
+        ),
+        "landlord": case.landlord.name if case.landlord else None,
+        "debt": f"{case.debt_cents / 100:,.2f} €".replace(",", " ").replace(".", ",")
+        if case.debt_cents is not None
+        else None,
+    }
+
+
+def _point(point: Any) -> dict[str, Any]:
+    value = display_phone(point.value) if point.kind == "phone" else point.value
+    return {
+        "kind": channel_label("sms") if point.kind == "phone" else channel_label(point.kind),
+        "value": value,
+        "usable": point.usable,
+        "state": point.state,
+    }
+
+
+def _step(step: Any) -> dict[str, Any]:
+    return {
+        "id": step.id,
+        "kind": step.kind,
+        "label": step_kind_label(step.kind),
+        "status": step.status,
+        "status_label": step_status_label(step.status),
+        "due_date": step.due_date,
+        "detail": step.detail,
+    }
+
+
+def _workers(session: Session) -> list[tuple[int, str]]:
+    rows = session.execute(
+        select(TeamUser.id, TeamUser.name).where(TeamUser.active.is_(True)).order_by(TeamUser.name)
+    )
+    return [(user_id, name) for user_id, name in rows]

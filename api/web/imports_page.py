@@ -1,0 +1,172 @@
+"""The imports page (coordinators): upload the monthly CCAPEX list, read the import report,
+download the rejected rows.
+
+The upload is saved to a private temporary folder and imported by `outreach.ccapex.importer`
+inside the request's transaction. The rejected rows (they hold personal data) are kept next to
+the spool folder as batch-<id>.rejets.csv, readable only through this page.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.deps import ServicesDep, SessionDep
+from api.services import Services
+from api.web.auth import FormUserDep, WebUser, WebUserDep, require_coordinator
+from api.web.rendering import PageError, render, secure
+from messages import gettext
+from outreach import audit
+from outreach.ccapex.importer import ImportRefused, import_file
+from outreach.ccapex.reading import UnreadableFile
+from outreach.models import ImportBatch
+
+router = APIRouter(include_in_schema=False)
+
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+RECENT_BATCHES = 24
+SHOWN_ISSUES = 200
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def rejects_dir(services: Services) -> Path:
+    return services.settings.spool_dir.parent / "imports"
+
+
+def rejects_file(services: Services, batch_id: int) -> Path:
+    return rejects_dir(services) / f"batch-{batch_id}.rejets.csv"
+
+
+@router.get("/imports")
+def imports_page(
+    request: Request, session: SessionDep, services: ServicesDep, web: WebUserDep
+) -> Response:
+    require_coordinator(web)
+    return _page(request, session, web)
+
+
+@router.post("/imports")
+def upload(
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+    file: Annotated[UploadFile, File()],
+    month: Annotated[str, Form(max_length=7)] = "",
+) -> Response:
+    require_coordinator(web)
+    with tempfile.TemporaryDirectory(prefix="allervers-import-") as folder:
+        try:
+            path = _save_upload(file, Path(folder))
+            temporary_rejects = rejects_dir(services) / f".upload-{uuid.uuid4().hex}.rejets.csv"
+            report = import_file(
+                session,
+                clock=services.clock,
+                path=path,
+                month=month.strip() or None,
+                rejects_path=temporary_rejects,
+                actor=web.user,
+            )
+        except (UnreadableFile, ImportRefused) as error:
+            message = gettext("File refused, nothing was imported: {reason}", reason=error)
+            session.rollback()
+            return _page(request, session, web, error=message, month=month, status_code=422)
+    if report.rejects_path is not None:
+        report.rejects_path.replace(rejects_file(services, report.batch_id))
+    return RedirectResponse(f"/imports/{report.batch_id}", status_code=303)
+
+
+@router.get("/imports/{batch_id}")
+def batch_page(batch_id: int, request: Request, session: SessionDep, web: WebUserDep) -> Response:
+    require_coordinator(web)
+    batch = _batch(session, batch_id)
+    report: dict[str, Any] = batch.report or {}
+    context = {
+        "batch": batch,
+        "by_sector": sorted((report.get("by_sector") or {}).items()),
+        "rejects": (report.get("rejects") or [])[:SHOWN_ISSUES],
+        "warnings": (report.get("warnings") or [])[:SHOWN_ISSUES],
+        "changes": (report.get("changes") or [])[:SHOWN_ISSUES],
+        "ignored_columns": report.get("ignored_columns") or [],
+        "shown": SHOWN_ISSUES,
+    }
+    return render(request, "team/import_batch.html", context, web=web)
+
+
+@router.get("/imports/{batch_id}/rejects.csv")
+def rejects_download(
+    batch_id: int, session: SessionDep, services: ServicesDep, web: WebUserDep
+) -> Response:
+    """The rejected rows as the file gave them (or line and reason, if the file is gone)."""
+    require_coordinator(web)
+    batch = _batch(session, batch_id)
+    audit.record(
+        session, clock=services.clock, actor=web.user, action="import.rejects", batch_id=batch.id
+    )
+    name = f"rejets-{batch.month}-lot-{batch.id}.csv"
+    path = rejects_file(services, batch.id)
+    if path.exists():
+        response: Response = FileResponse(path, media_type="text/csv", filename=name)
+    else:
+        response = Response(
+            _rejects_from_report(batch),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return secure(response)
+
+
+def _page(
+    request: Request,
+    session: Session,
+    web: WebUser,
+    *,
+    error: str | None = None,
+    month: str = "",
+    status_code: int = 200,
+) -> Response:
+    batches = list(
+        session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(RECENT_BATCHES))
+    )
+    context = {"batches": batches, "error": error, "month": month}
+    return render(request, "team/imports.html", context, web=web, status_code=status_code)
+
+
+def _batch(session: Session, batch_id: int) -> ImportBatch:
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None:
+        raise PageError(404, gettext("Import not found."))
+    return batch
+
+
+def _save_upload(upload: UploadFile, folder: Path) -> Path:
+    """Copy the upload to `folder` under its own (cleaned) name, refusing very large files."""
+    name = _SAFE_NAME.sub("_", Path(upload.filename or "liste.csv").name).strip() or "liste.csv"
+    path = folder / name[:200]
+    with path.open("wb") as out:
+        shutil.copyfileobj(upload.file, out, length=1024 * 1024)
+    if path.stat().st_size > MAX_UPLOAD_BYTES:
+        raise ImportRefused(gettext("the file is larger than 50 MB"))
+    if path.stat().st_size == 0:
+        raise ImportRefused(gettext("the file is empty"))
+    return path
+
+
+def _rejects_from_report(batch: ImportBatch) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([gettext("rejected row: line number"), gettext("rejected row: reason")])
+    for issue in (batch.report or {}).get("rejects", []):
+        writer.writerow([issue.get("line"), issue.get("reason")])
+    return "\ufeff" + out.getvalue()

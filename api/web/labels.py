@@ -1,0 +1,38 @@
+"""French labels of the codes the team pages show (English msgids, translated by the catalog)."""
+
+from __future__ import annotations
+
+from messages import N_, gettext
+
+CASE_STATUS_LABELS = {
+    "new": N_("new"),
+    "contacting": N_("contacting"),
+    "reached": N_("reached"),
+    "visit_booked": N_("visit booked"),
+    "followed": N_("followed"),
+    "closed": N_("closed"),
+}
+STAGE_LABELS = {
+    "impaye": N_("unpaid rent"),
+    "cdp": N_("order to pay (CDP)"),
+    "assignation": N_("summons (assignation)"),
+    "audience": N_("hearing"),
+    "jugement": N_("judgment"),
+    "cql": N_("order to leave (CQL)"),
+    "cfp": N_("police assistance (CFP)"),
+}
+SORT_LABELS = {
+    "newest": N_("Newest first"),
+    "oldest": N_("Oldest first"),
+    "reference": N_("Reference"),
+    "name": N_("Name"),
+    "month": N_("Import month"),
+    "updated": N_("Last change"),
+    "last_contact": N_("Last contact"),
+}
+
+
+def label(labels: dict[str, str], code: str | None) -> str:
+    if not code:
+        return ""
+    return gettext(labels[code]) if code in labels else code

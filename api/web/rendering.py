@@ -1,0 +1,125 @@
+"""Rendering team pages: the shared layout's context, security headers, and error pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+
+from api import sandbox
+from api.templating import templates
+from messages import N_, gettext
+
+if TYPE_CHECKING:
+    from api.web.auth import WebUser
+
+# Pages show personal data: never cached, never framed, only our own scripts and styles.
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str  # English msgid
+    url: str
+    coordinators_only: bool = False
+
+
+# The header's links, in order. The booking work adds the agenda here with `add_nav_link`.
+NAV_LINKS: list[NavLink] = [
+    NavLink(N_("Inbox"), "/"),
+    NavLink(N_("Cases"), "/cases"),
+    NavLink(N_("Indicators"), "/indicators"),
+    NavLink(N_("Imports"), "/imports", coordinators_only=True),
+]
+
+
+def add_nav_link(link: NavLink, *, before: str | None = None) -> None:
+    if link in NAV_LINKS:
+        return
+    urls = [known.url for known in NAV_LINKS]
+    NAV_LINKS.insert(urls.index(before) if before in urls else len(NAV_LINKS), link)
+
+
+def nav_links(request: Request, web: WebUser | None) -> list[dict[str, Any]]:
+    if web is None:
+        return []
+    path = request.url.path
+    return [
+        {
+            "label": gettext(link.label),
+            "url": link.url,
+            "current": path == link.url or (link.url != "/" and path.startswith(link.url)),
+        }
+        for link in NAV_LINKS
+        if web.is_coordinator or not link.coordinators_only
+    ]
+
+
+class PageError(Exception):
+    """Stop a page with an HTTP status and a message for the person (shown on an error page)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def layout_context(request: Request, web: WebUser | None) -> dict[str, Any]:
+    """What the team layout needs on every page: who is signed in, the CSRF token, dev links."""
+    services = request.app.state.services
+    return {
+        "web": web,
+        "viewer": web,
+        "csrf": web.csrf if web else "",
+        "sandbox_enabled": sandbox.enabled(services.settings),
+        "nav_links": nav_links(request, web),
+    }
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    web: WebUser | None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    full = {**layout_context(request, web), **context}
+    response = templates.TemplateResponse(request, template, full, status_code=status_code)
+    secure(response)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def render_fragment(template: str, context: dict[str, Any]) -> str:
+    return templates.get_template(template).render(**context)
+
+
+def secure(response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+async def page_error_handler(request: Request, error: Exception) -> Response:
+    assert isinstance(error, PageError)
+    web = getattr(request.state, "web_user", None)
+    return render(
+        request,
+        "team/error.html",
+        {"status": error.status, "message": error.message},
+        web=web,
+        status_code=error.status,
+    )

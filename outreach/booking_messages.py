@@ -1,0 +1,95 @@
+"""The booking texts a household receives, filled from slots and visits in its language.
+
+Each function returns (template name, body): the conversation stores the name on the Message row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from babel.lists import format_list
+
+from messages import gettext
+from messages.formatting import BABEL_LOCALES, text_language, time_window, visit_date, visit_day
+from messages.templates import SOMEONE, render
+from outreach.models import Slot, Visit
+
+Text = tuple[str, str]
+
+
+def slot_options(slots: Sequence[Slot], language: str) -> str:
+    """One numbered line per slot: "1) mardi 3 décembre à 10 h"."""
+    return "\n".join(
+        f"{number}) {visit_date(slot.starts_at, language)}" for number, slot in enumerate(slots, 1)
+    )
+
+
+def option_numbers(count: int, language: str) -> str:
+    """ "1, 2 ou 3", "1 or 2", "1 أو 2 أو 3"."""
+    language = text_language(language)
+    numbers = [str(number) for number in range(1, count + 1)]
+    return format_list(numbers, style="or", locale=BABEL_LOCALES.get(language, language))
+
+
+def slot_offer(slots: Sequence[Slot], language: str, *, after_taken: bool = False) -> Text:
+    """The numbered offer; `after_taken` when the slot the household chose was just taken.
+
+    With no slot at all, the "no free date" text (the team arranges the visit by phone).
+    """
+    if not slots:
+        return "no_slot", render("no_slot", language)
+    name = "slot_taken" if after_taken else "slot_offer"
+    body = render(
+        name,
+        language,
+        options=slot_options(slots, language),
+        numbers=option_numbers(len(slots), language),
+    )
+    return name, body
+
+
+def booking_confirmation(visit: Visit, language: str) -> Text:
+    return "booking_confirmation", render(
+        "booking_confirmation",
+        language,
+        date=visit_date(visit.starts_at, language),
+        worker=_worker(visit, language),
+        window=_window(visit, language),
+    )
+
+
+def visit_reminder(visit: Visit, language: str) -> Text:
+    return "visit_reminder", render(
+        "visit_reminder",
+        language,
+        day=visit_day(visit.starts_at, language),
+        worker=_worker(visit, language),
+        window=_window(visit, language),
+    )
+
+
+def change_confirmation(visit: Visit, language: str) -> Text:
+    return "change_confirmation", render(
+        "change_confirmation",
+        language,
+        date=visit_date(visit.starts_at, language),
+        window=_window(visit, language),
+    )
+
+
+def cancel_confirmation(visit: Visit, language: str) -> Text:
+    return "cancel_confirmation", render(
+        "cancel_confirmation", language, date=visit_date(visit.starts_at, language)
+    )
+
+
+def too_late_to_change(language: str) -> Text:
+    return "too_late_to_change", render("too_late_to_change", language)
+
+
+def _window(visit: Visit, language: str) -> str:
+    return time_window(visit.window_starts_at, visit.window_ends_at, language)
+
+
+def _worker(visit: Visit, language: str) -> str:
+    return visit.worker.name if visit.worker is not None else gettext(SOMEONE, language)

@@ -1,0 +1,110 @@
+"""Sequence files (TOML) read into checked, immutable steps.
+
+A mistake in a file (unknown template, task or channel, steps out of order) is reported with the
+file name and the step number, before any case can enter the sequence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import tomllib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from messages.sequence_texts import SEQUENCE_TEXTS, TASK_LABELS
+
+CHANNELS = ("sms", "whatsapp", "telegram", "sandbox")
+
+
+class SequenceError(ValueError):
+    """A sequence file cannot be used; the message names the file and the step."""
+
+
+@dataclass(frozen=True)
+class Step:
+    day: int  # calendar days after day 0 (Europe/Paris wall clock)
+    hours: float = 0.0  # extra elapsed hours after that day
+    send: str | None = None  # template name
+    task: str | None = None  # team task type
+    channels: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["channels"] = list(self.channels)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Step:
+        return cls(**{**data, "channels": tuple(data.get("channels") or ())})
+
+
+@dataclass(frozen=True)
+class Sequence:
+    name: str
+    title: str
+    version: str  # first 12 hex digits of the file's SHA-256
+    steps: tuple[Step, ...]
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        return [step.to_dict() for step in self.steps]
+
+
+def load_sequence(name: str, directory: Path) -> Sequence:
+    """The sequence `name` from `directory/name.toml`."""
+    if not name.replace("_", "").replace("-", "").isalnum():
+        raise SequenceError(f"{name!r} is not a sequence name")
+    path = directory / f"{name}.toml"
+    if not path.exists():
+        raise SequenceError(f"{path}: no such sequence file")
+    return load_file(path)
+
+
+def load_file(path: Path) -> Sequence:
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise SequenceError(f"{path.name}: {error}") from None
+    steps = data.get("steps")
+    if not isinstance(steps, list) or not steps:
+        raise SequenceError(f"{path.name}: at least one [[steps]] block is needed")
+    parsed = tuple(_step(path.name, number, item) for number, item in enumerate(steps, 1))
+    _check_order(path.name, parsed)
+    return Sequence(
+        name=str(data.get("name") or path.stem),
+        title=str(data.get("title") or path.stem),
+        version=hashlib.sha256(raw).hexdigest()[:12],
+        steps=parsed,
+    )
+
+
+def _step(filename: str, number: int, item: Any) -> Step:
+    where = f"{filename}, step {number}"
+    if not isinstance(item, dict):
+        raise SequenceError(f"{where}: a step is a [[steps]] table")
+    unknown = set(item) - {"day", "hours", "send", "task", "channels"}
+    if unknown:
+        raise SequenceError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    day, hours = item.get("day", 0), item.get("hours", 0)
+    if not isinstance(day, int) or day < 0 or not isinstance(hours, int | float) or hours < 0:
+        raise SequenceError(f"{where}: day and hours must be positive numbers")
+    send, task = item.get("send"), item.get("task")
+    if (send is None) == (task is None):
+        raise SequenceError(f'{where}: say either send = "template" or task = "type"')
+    if send is not None and send not in SEQUENCE_TEXTS:
+        raise SequenceError(f"{where}: unknown template {send!r}")
+    if task is not None and task not in TASK_LABELS:
+        raise SequenceError(f"{where}: unknown task {task!r} ({', '.join(TASK_LABELS)})")
+    channels = tuple(item.get("channels") or (CHANNELS[:3] if send else ()))
+    bad = [channel for channel in channels if channel not in CHANNELS]
+    if bad:
+        raise SequenceError(f"{where}: unknown channel(s) {', '.join(map(str, bad))}")
+    return Step(day=day, hours=float(hours), send=send, task=task, channels=channels)
+
+
+def _check_order(filename: str, steps: tuple[Step, ...]) -> None:
+    for number, (before, after) in enumerate(itertools.pairwise(steps), 2):
+        if (after.day, after.hours) < (before.day, before.hours):
+            raise SequenceError(f"{filename}, step {number}: comes earlier than the step before")

@@ -1,0 +1,231 @@
+"""The team web app in a real browser: sign in, live inbox, case answer, indicators, CSRF,
+sector restriction, and the accessible basics (labels, keyboard, 360 px). Screenshots of each page
+go to test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from outreach.clock import FrozenClock
+from outreach.models import Case
+from tests.browser.conftest import PHONE, LiveServer, screenshot
+from tests.factories import fiction_phone, make_case
+from tests.web_support import PASSWORD, make_member
+
+pytestmark = pytest.mark.browser
+
+# Every visible form field must have a label (a <label for>, a wrapping label or aria-label).
+UNLABELLED_FIELDS = """() => Array.from(document.querySelectorAll('input, select, textarea'))
+  .filter(el => el.type !== 'hidden')
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+  .map(el => el.name || el.id)"""
+FORGED_FETCH = """async (url) => (await fetch(url, {
+  method: 'POST', body: new URLSearchParams({body: 'x'})
+})).status"""
+
+
+def _member(server: LiveServer, **kwargs):  # type: ignore[no-untyped-def]
+    return make_member(server.sessions, server.clock, **kwargs)
+
+
+def _case(server: LiveServer, phone: int, sector: str = "arras", **kwargs) -> int:
+    with server.sessions.begin() as session:
+        case = make_case(
+            session, clock=server.clock, sector_code=sector, phones=[fiction_phone(phone)], **kwargs
+        )
+        case.import_month = "2026-03"
+        return case.id
+
+
+def _sign_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("À traiter")
+
+
+def _check_accessible_basics(page: Page) -> None:
+    assert page.evaluate(UNLABELLED_FIELDS) == []
+    size = page.viewport_size
+    page.set_viewport_size(PHONE)
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    page.set_viewport_size(size)
+    assert overflow <= PHONE["width"], f"horizontal scrolling at 360 px on {page.url}"
+
+
+def test_it_signs_in_with_the_keyboard_only(page: Page, live_server: LiveServer) -> None:
+    member = _member(live_server, role="coordinator", email="clavier@example.org")
+    page.goto("/login")
+    screenshot(page, "login")
+    _check_accessible_basics(page)
+    expect(page.locator("#login-email")).to_be_focused()  # autofocus: type straight away
+    page.keyboard.type(member.email)
+    page.keyboard.press("Tab")
+    expect(page.locator("#login-password")).to_be_focused()
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("À traiter")
+    page.goto("/cases")
+    page.keyboard.press("Tab")  # the first stop on every page skips the header
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Recherche : référence, nom ou téléphone")).to_be_focused()
+
+
+def test_a_sandbox_reply_appears_in_the_inbox_without_reloading(
+    page: Page, live_server: LiveServer
+) -> None:
+    member = _member(live_server, role="coordinator")
+    case_id = _case(live_server, phone=101, last_name="Sablier")
+    _sign_in(page, member.email)
+    page.evaluate("window.__notReloaded = true")
+    phone = page.context.new_page()
+    phone.goto(f"/sandbox/{case_id}")
+    phone.get_by_label("Répondre en tant que foyer").fill("Oui, appelez-moi après 17 h")
+    phone.get_by_role("button", name="Envoyer", exact=True).click()
+    phone.close()
+    item = page.locator("#inbox-items").get_by_text("Oui, appelez-moi après 17 h")
+    expect(item).to_be_visible()  # the page polls every 3 s
+    assert page.evaluate("window.__notReloaded") is True
+    expect(page.locator("#inbox-status")).to_contain_text("à traiter")
+    screenshot(page, "inbox")
+    _check_accessible_basics(page)
+
+
+def test_it_opens_the_case_from_the_inbox_and_answers(page: Page, live_server: LiveServer) -> None:
+    member = _member(live_server, role="coordinator")
+    case_id = _case(live_server, phone=102, last_name="Réponse")
+    phone = page.context.new_page()
+    phone.goto(f"/sandbox/{case_id}")
+    phone.get_by_label("Répondre en tant que foyer").fill("Je voudrais de l'aide")
+    phone.get_by_role("button", name="Envoyer", exact=True).click()
+    phone.close()
+    _sign_in(page, member.email)
+    page.locator(f'a[href="/cases/{case_id}"]').first.click()
+    expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
+    page.get_by_label("Votre message").fill("Bonjour, nous passons jeudi à 10 h.")
+    page.get_by_role("button", name="Envoyer", exact=True).click()
+    timeline = page.locator("#timeline")
+    expect(timeline.get_by_text("Bonjour, nous passons jeudi à 10 h.")).to_be_visible()
+    expect(timeline.get_by_text("Je voudrais de l'aide")).to_be_visible()
+    page.get_by_label("Nouvelle démarche").select_option("fsl")
+    page.locator("#new-step-due").fill("2026-04-15")
+    page.get_by_role("button", name="Ajouter la démarche").click()
+    expect(page.locator("#steps")).to_contain_text("Demande FSL")
+    screenshot(page, "case")
+    _check_accessible_basics(page)
+    page.get_by_role("link", name="Imprimer le contrat d'engagement").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Contrat d'engagement")
+    expect(page.locator(".contract")).to_contain_text("15/04/2026")
+    screenshot(page, "contract")
+
+
+def test_an_opted_out_household_cannot_be_answered(page: Page, live_server: LiveServer) -> None:
+    member = _member(live_server, role="coordinator")
+    case_id = _case(live_server, phone=103, opted_out=True)
+    _sign_in(page, member.email)
+    page.goto(f"/cases/{case_id}")
+    expect(page.locator("#answer-refusal")).to_contain_text("STOP")
+    expect(page.get_by_label("Votre message")).to_be_disabled()
+
+
+def test_the_case_list_filters_and_reads_well_on_a_phone(
+    page: Page, live_server: LiveServer
+) -> None:
+    member = _member(live_server, role="coordinator")
+    for number in range(3):
+        _case(live_server, phone=110 + number, sector="lens", last_name=f"Liste{number}")
+    _sign_in(page, member.email)
+    page.get_by_role("link", name="Dossiers").click()
+    page.get_by_label("Secteur").select_option("lens")
+    page.get_by_role("button", name="Afficher").click()
+    expect(page.locator(".case-table tbody tr")).to_have_count(3)
+    page.get_by_label("Recherche : référence, nom ou téléphone").fill("06 39 98 01 11")
+    page.get_by_role("button", name="Afficher").click()
+    expect(page.locator(".case-table tbody tr")).to_have_count(1)
+    page.goto("/cases")
+    screenshot(page, "cases")
+    _check_accessible_basics(page)
+
+
+def test_it_finds_the_charts_on_the_indicators_page(page: Page, live_server: LiveServer) -> None:
+    member = _member(live_server, role="coordinator")
+    _case(live_server, phone=120)
+    _sign_in(page, member.email)
+    page.get_by_role("link", name="Indicateurs").click()
+    charts = page.locator("svg.chart[role='img']")
+    expect(charts).to_have_count(3)
+    expect(page.locator("#chart-overall rect").first).to_be_visible()
+    assert page.locator("#chart-sector title").first.text_content() == "Entonnoir par secteur"
+    screenshot(page, "indicators")
+    _check_accessible_basics(page)
+
+
+def test_the_imports_page_reads_well(page: Page, live_server: LiveServer) -> None:
+    member = _member(live_server, role="coordinator")
+    _sign_in(page, member.email)
+    page.get_by_role("link", name="Imports").click()
+    expect(page.get_by_label("Fichier CSV (export du tableur)")).to_be_visible()
+    screenshot(page, "imports")
+    _check_accessible_basics(page)
+
+
+def test_a_form_post_without_csrf_is_refused(page: Page, live_server: LiveServer) -> None:
+    member = _member(live_server, role="coordinator")
+    case_id = _case(live_server, phone=130)
+    _sign_in(page, member.email)
+    # Same cookies as the signed-in page, but no CSRF token: what a forged form would send.
+    response = page.request.post(f"/cases/{case_id}/notes", form={"body": "forgée"})
+    assert response.status == 403
+    from_page = page.evaluate(FORGED_FETCH, f"/cases/{case_id}/notes")
+    assert from_page == 403
+
+
+def test_a_worker_cannot_open_another_sectors_case(page: Page, live_server: LiveServer) -> None:
+    worker = _member(live_server, sectors=("arras",))
+    other = _case(live_server, phone=140, sector="calais")
+    _sign_in(page, worker.email)
+    response = page.goto(f"/cases/{other}")
+    assert response is not None and response.status == 403
+    expect(page.get_by_role("alert")).to_contain_text("pas à vos secteurs")
+    screenshot(page, "forbidden")
+
+
+def test_the_sandbox_link_is_in_the_header_in_development(
+    page: Page, live_server: LiveServer
+) -> None:
+    member = _member(live_server, role="coordinator")
+    _sign_in(page, member.email)
+    page.get_by_role("link", name="Téléphone simulé").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert page.url.endswith("/sandbox")
+
+
+def test_the_session_follows_the_frozen_clock(page: Page, live_server: LiveServer) -> None:
+    clock: FrozenClock = live_server.clock
+    member = _member(live_server, role="coordinator")
+    _sign_in(page, member.email)
+    start = clock.now()
+    try:
+        clock.advance(hours=13)
+        page.goto("/cases")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
+    finally:
+        clock.set(start)
+
+
+def test_case_rows_link_to_cases(page: Page, live_server: LiveServer) -> None:
+    member = _member(live_server, role="coordinator")
+    case_id = _case(live_server, phone=150)
+    with live_server.sessions() as session:
+        reference = session.get_one(Case, case_id).reference
+    _sign_in(page, member.email)
+    page.goto(f"/cases?q={reference}")
+    page.locator(".case-table tbody a").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(reference)

@@ -1,0 +1,93 @@
+"""The catalogs: every text a household reads exists in French, English and Arabic, with the same
+placeholders, and every catalog compiles.
+
+"Tenant-facing" is the SMS templates (messages/templates.py, which include the engine's sequence
+texts), the words inside them, the privacy page, and the Telegram link replies. Team pages stay in
+French only: English and Arabic catalogs may leave them out (they fall back to French).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import string
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from api.webhooks_telegram import LINK_REFUSED, LINKED
+from messages import LOCALE_DIR, available_languages
+from messages.privacy_texts import privacy_msgids
+from messages.templates import tenant_msgids
+
+REQUIRED_LANGUAGES = ("fr", "en", "ar")
+TENANT_MSGIDS = (*tenant_msgids(), *privacy_msgids(), LINKED, LINK_REFUSED)
+
+
+def _catalog(language: str) -> Catalog:
+    with (LOCALE_DIR / language / "LC_MESSAGES" / "allervers.po").open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def _placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+def test_it_has_the_three_languages() -> None:
+    assert set(REQUIRED_LANGUAGES) <= set(available_languages())
+    assert available_languages()[0] == "fr"
+
+
+@pytest.mark.parametrize("language", REQUIRED_LANGUAGES)
+def test_it_translates_every_tenant_text(language: str) -> None:
+    catalog = _catalog(language)
+    missing = [
+        msgid for msgid in TENANT_MSGIDS if msgid not in catalog or not catalog[msgid].string
+    ]
+    fuzzy = [msgid for msgid in TENANT_MSGIDS if msgid in catalog and catalog[msgid].fuzzy]
+
+    assert missing == [], f"{language}: {len(missing)} untranslated, first: {missing[:3]}"
+    assert fuzzy == []
+
+
+@pytest.mark.parametrize("language", REQUIRED_LANGUAGES)
+def test_it_keeps_the_same_placeholders_in_every_translation(language: str) -> None:
+    wrong = []
+    for message in _catalog(language):
+        if not message.id or not message.string:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        expected = set().union(*(_placeholders(text) for text in ids))
+        wrong += [text for text in strings if text and _placeholders(text) != expected]
+
+    assert wrong == []
+
+
+@pytest.mark.parametrize("language", ("en", "ar"))
+def test_it_only_translates_texts_the_french_catalog_knows(language: str) -> None:
+    french = _catalog("fr")
+    unknown = [
+        message.id for message in _catalog(language) if message.id and message.id not in french
+    ]
+
+    assert unknown == []
+
+
+@pytest.mark.parametrize("language", REQUIRED_LANGUAGES)
+def test_it_compiles_every_catalog(language: str) -> None:
+    catalog = _catalog(language)
+    errors = [(message.id, error) for message, error in catalog.check()]
+    write_mo(io.BytesIO(), catalog)
+
+    assert errors == []
+
+
+def test_it_writes_arabic_texts_in_arabic() -> None:
+    arabic = _catalog("ar")
+    letters = re.compile(r"[\u0600-\u06ff]")
+    not_arabic = [msgid for msgid in TENANT_MSGIDS if not letters.search(arabic[msgid].string)]
+
+    assert not_arabic == []
