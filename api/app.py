@@ -14,6 +14,7 @@ from api import (
     health,
     inbound_processing,
     privacy,
+    request_log,
     sandbox,
     spool,
     steps,
@@ -45,6 +46,7 @@ def create_app(
     lifespan = scheduler_lifespan if run_scheduler else None
     app = FastAPI(title="Aller-Vers", version="0.1.0", lifespan=_with_spool_replay(lifespan))
     app.state.services = services
+    request_log.install(app)
     app.include_router(health.router)
     app.include_router(cases.router)
     app.include_router(team_messages.router)

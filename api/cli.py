@@ -11,7 +11,9 @@ import typer
 from api.services import Services, build_services
 from outreach.settings import SettingsError, load_settings
 
-app = typer.Typer(help="Aller-Vers: outreach for eviction-prevention mobile teams.", no_args_is_help=True)
+app = typer.Typer(
+    help="Aller-Vers: outreach for eviction-prevention mobile teams.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Team members.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -72,12 +74,22 @@ def serve(
     """Serve the team UI, the API, the webhooks and the scheduler."""
     import uvicorn
 
+    from api import telegram_polling
     from api.app import create_app
 
     svc = services()
-    uvicorn.run(
-        create_app(services=svc, run_scheduler=True), host=host, port=port, log_level="info"
-    )
+    polling = telegram_polling.start(svc)  # Telegram: webhook registration or polling thread
+    try:
+        # No access log: query strings can hold a searched name or phone number.
+        uvicorn.run(
+            create_app(services=svc, run_scheduler=True),
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+        )
+    finally:
+        telegram_polling.stop(polling)
 
 
 def _register_optional_commands() -> None:
@@ -92,6 +104,8 @@ def _register_optional_commands() -> None:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # One line per scheduler tick every few seconds would drown everything else.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     _register_optional_commands()
     try:
         app()
