@@ -132,6 +132,8 @@ def demo_data() -> None:
 
 
 def _demo_lines(report: DemoReport) -> list[str]:
+    from outreach.demo import DEMO_PASSWORD
+
     if not report.changed:
         return [gettext("Demo data already present: nothing changed.")]
     lines = []
@@ -149,6 +151,13 @@ def _demo_lines(report: DemoReport) -> list[str]:
             existing=report.cases_existing,
         )
     )
+    if report.users:
+        lines.append(
+            gettext(
+                "DEMO ONLY — web login at /login for every demo account, password: {password}",
+                password=DEMO_PASSWORD,
+            )
+        )
     for user in report.users:
         lines.append(
             gettext(

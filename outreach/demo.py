@@ -20,9 +20,12 @@ from outreach.ccapex.rows import CaseRow, LandlordRow
 from outreach.ccapex.store import Context, Prepared, insert_cases
 from outreach.clock import PARIS, Clock
 from outreach.models import STAGES, Case, Sector, TeamUser
+from outreach.passwords import set_password
 from outreach.phones import Phone, normalise_phone
 from outreach.sectors import SectorLoadReport, SectorResolver, load_default_sectors_if_empty
 from outreach.users import add_user
+
+DEMO_PASSWORD = "demo-allervers"
 
 REFERENCE_PREFIX = "DEMO-"
 
@@ -181,6 +184,9 @@ def _add_team(session: Session, clock: Clock) -> list[DemoUser]:
             role=role,
             sector_codes=tuple(code for code in codes if code in sector_codes),
         )
+        # A shared, published password is acceptable only because demo data is refused in
+        # production and every demo account is fictional.
+        set_password(session, clock=clock, user=new.user, password=DEMO_PASSWORD)
         created.append(DemoUser(email=email, role=role, token=new.token))
     return created
 
