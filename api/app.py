@@ -10,11 +10,15 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from api import (
+    audit_api,
     cases,
     health,
     inbound_processing,
+    landlord_pages,
+    landlords,
     privacy,
     request_log,
+    rights,
     sandbox,
     spool,
     steps,
@@ -55,6 +59,10 @@ def create_app(
     app.include_router(steps.router)
     app.include_router(visits.router)
     app.include_router(privacy.router)
+    app.include_router(landlords.router)
+    app.include_router(landlord_pages.router)
+    app.include_router(audit_api.router)
+    app.include_router(rights.router)
     web.install(app)  # the team pages (session cookie + CSRF); the JSON API keeps bearer tokens
     # Dev-only simulated phone: mounted only when the sandbox channel is on, never in production.
     sandbox.install(app, services.settings)

@@ -94,9 +94,10 @@ def serve(
 
 def _register_optional_commands() -> None:
     # Commands that live with their own concept register themselves here.
-    from api import cli_data, cli_engine, cli_web
+    from api import cli_data, cli_engine, cli_privacy, cli_web
 
     cli_data.register(app)
+    cli_privacy.register(app)
     cli_engine.register(app)
     cli_web.register(app)
 

@@ -85,10 +85,32 @@ def _daily(job: DailyJob, dispatcher: Dispatcher) -> None:
         log.exception("daily job %s failed", job.name)
 
 
+def add_retention_job(scheduler: BackgroundScheduler, services: Services) -> None:
+    """Every night, anonymise the closed cases past the retention limit (outreach.retention)."""
+    scheduler.add_job(
+        _retention,
+        CronTrigger(hour=3, minute=30, timezone=PARIS),
+        args=[services],
+        id="daily:retention",
+    )
+
+
+def _retention(services: Services) -> None:
+    from outreach import retention
+
+    try:
+        retention.run(
+            services.sessions, clock=services.clock, months=services.settings.retention_months
+        )
+    except Exception:
+        log.exception("daily job retention failed")
+
+
 @asynccontextmanager
 async def scheduler_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the scheduler with the server and stop it with the server."""
     scheduler = build_scheduler(dispatcher_for(app.state.services))
+    add_retention_job(scheduler, app.state.services)
     scheduler.start()
     app.state.scheduler = scheduler
     log.info("scheduler started: %d jobs", len(scheduler.get_jobs()))

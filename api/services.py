@@ -34,9 +34,12 @@ def build_services(
     settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None
 ) -> Services:
     from api.wiring import build_channels
+    from outreach import conversation
     from outreach.engine import install
 
     install()  # the engine's inbound hook: STOP / START, a reply ends the sequences
+    # Replies that are not STOP / START go to the conversation (consent, booking, check-in).
+    conversation.install(public_url=settings.public_url)
     engine = engine or make_engine(settings.database_url)
     return Services(
         settings=settings,

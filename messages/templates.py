@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from messages import N_, gettext
 from messages.formatting import BETWEEN_TIMES, DAY_AT_TIME, text_language
+from messages.landlord_texts import SMS_FOLLOWED, SMS_GENERAL
 from messages.sequence_texts import (
     LINK_TEXTS,
     OPT_IN_CONFIRMATION,
@@ -135,8 +136,15 @@ _ENGINE = (
     SmsTemplate("opt_in_confirmation", OPT_IN_CONFIRMATION),
 )
 
+# --- To landlords (messages/landlord_texts.py): the guarantees they can call on -----------------
+
+_LANDLORD = (
+    SmsTemplate("landlord_general", SMS_GENERAL, segments=3),
+    SmsTemplate("landlord_followed", SMS_FOLLOWED, segments=3),
+)
+
 TEMPLATES: dict[str, SmsTemplate] = {
-    template.name: template for template in _CONVERSATION + _ENGINE
+    template.name: template for template in _CONVERSATION + _ENGINE + _LANDLORD
 }
 # Who comes, when the worker's name is unknown ("{worker}, from the mobile team, will come").
 SOMEONE = N_("A team member")

@@ -9,7 +9,7 @@ nothing. Cases go through the same writer as the CCAPEX import.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +19,7 @@ from outreach.ccapex.importer import current_month
 from outreach.ccapex.rows import CaseRow, LandlordRow
 from outreach.ccapex.store import Context, Prepared, insert_cases
 from outreach.clock import PARIS, Clock
-from outreach.models import STAGES, Case, Sector, TeamUser
+from outreach.models import STAGES, AvailabilityWindow, Case, Conversation, Sector, TeamUser
 from outreach.passwords import set_password
 from outreach.phones import Phone, normalise_phone
 from outreach.sectors import SectorLoadReport, SectorResolver, load_default_sectors_if_empty
@@ -144,6 +144,7 @@ def load_demo_data(session: Session, *, clock: Clock) -> DemoReport:
     """Create what is missing of the demo data; a second run finds everything and does nothing."""
     report = DemoReport(sectors=load_default_sectors_if_empty(session))
     report.users = _add_team(session, clock)
+    _add_availability(session, clock)
     rows = demo_rows(clock.now().astimezone(PARIS).date())
     known = set(
         session.scalars(select(Case.reference).where(Case.reference.startswith(REFERENCE_PREFIX)))
@@ -155,6 +156,7 @@ def load_demo_data(session: Session, *, clock: Clock) -> DemoReport:
         context, [Prepared(row, resolver.resolve(row.commune, row.postcode)) for row in missing]
     )
     report.cases_created = len(missing)
+    _open_conversations(session, clock)
     report.cases_existing = len(rows) - len(missing)
     if report.changed:
         audit.record(
@@ -167,6 +169,72 @@ def load_demo_data(session: Session, *, clock: Clock) -> DemoReport:
         )
         session.flush()
     return report
+
+
+# When a demo worker visits their first and their second sector: weekday (0 is Monday), start,
+# end (Paris). Different days, since a worker is in one place at a time.
+DEMO_WINDOWS = (
+    ((1, time(9), time(12)), (3, time(14), time(17))),
+    ((2, time(9), time(12)), (4, time(14), time(17))),
+)
+
+
+def _add_availability(session: Session, clock: Clock) -> None:
+    """Visit windows for every demo worker in each of their sectors, then the slots, so a
+    visitor can book a visit in /sandbox; windows already there are left alone."""
+    from outreach.slots import materialise_slots
+
+    workers = session.scalars(select(TeamUser).where(TeamUser.email.in_([t[0] for t in TEAM])))
+    for worker in workers:
+        for index, sector in enumerate(sorted(worker.sectors, key=lambda s: s.code)[:2]):
+            exists = session.scalar(
+                select(AvailabilityWindow.id).where(
+                    AvailabilityWindow.worker_id == worker.id,
+                    AvailabilityWindow.sector_id == sector.id,
+                )
+            )
+            if exists is None:
+                session.add_all(_windows(worker.id, sector.id, clock, DEMO_WINDOWS[index]))
+    session.flush()
+    materialise_slots(session, clock=clock)
+
+
+def _open_conversations(session: Session, clock: Clock) -> None:
+    """The bot answers households it wrote to: demo households count as written to, so a
+    visitor's OUI in /sandbox starts the conversation (consent, dates, booking)."""
+    talking = select(Conversation.case_id)
+    for case_id in session.scalars(
+        select(Case.id).where(Case.reference.startswith(REFERENCE_PREFIX), Case.id.not_in(talking))
+    ):
+        session.add(
+            Conversation(
+                case_id=case_id,
+                state="first_contact",
+                asked_again=False,
+                offered_slot_ids=[],
+                updated_at=clock.now(),
+            )
+        )
+    session.flush()
+
+
+def _windows(
+    worker_id: int, sector_id: int, clock: Clock, windows: tuple[tuple[int, time, time], ...]
+) -> list[AvailabilityWindow]:
+    start = clock.now().astimezone(PARIS).date()
+    return [
+        AvailabilityWindow(
+            sector_id=sector_id,
+            worker_id=worker_id,
+            weekday=weekday,
+            start_time=begin,
+            end_time=end,
+            slot_minutes=60,
+            valid_from=start,
+            created_at=clock.now(),
+        )
+        for weekday, begin, end in windows
+    ]
 
 
 def _add_team(session: Session, clock: Clock) -> list[DemoUser]:

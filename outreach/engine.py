@@ -26,8 +26,14 @@ from outreach.sequences.runner import stop_for_case
 log = logging.getLogger(__name__)
 
 
+# What reads a reply that is not an opt word (the conversation, outreach.conversation); without
+# one, every such reply is left for a person (the inbox).
+_reply_handlers: list[inbound.InboundHook] = []
+
+
 def on_inbound(session: Session, clock: Clock, message: Message, case: Case) -> None:
-    """The inbound hook: STOP opts out, START opts back in, any other reply ends the sequences."""
+    """The inbound hook: STOP opts out, START opts back in, any other reply ends the sequences
+    and goes to the conversation (which hands to a person what it does not understand)."""
     intent = keyword(message.body)
     if intent == "opt_out":
         withdraw(session, clock=clock, case=case, source=message.channel, confirm_to=message)
@@ -35,11 +41,19 @@ def on_inbound(session: Session, clock: Clock, message: Message, case: Case) -> 
         resume(session, clock=clock, case=case, confirm_to=message)
     else:
         stop_for_case(session, now=clock.now(), case_id=case.id, reason="reply")
+        if not case.opted_out:
+            for handle in list(_reply_handlers):
+                handle(session, clock, message, case)
 
 
-def install() -> None:
-    """Register the engine's inbound hook (idempotent); the composition root calls it."""
+def install(*, reply_handler: inbound.InboundHook | None = None) -> None:
+    """Register the engine's inbound hook (idempotent); the composition root calls it.
+
+    `reply_handler` reads the replies that are not opt words (the conversation); the last
+    install decides, and without one every such reply is left for a person.
+    """
     inbound.add_hook(on_inbound)
+    _reply_handlers[:] = [reply_handler] if reply_handler is not None else []
 
 
 def tick(dispatcher: Dispatcher, *, max_seconds: float | None = None) -> Counter[str]:

@@ -77,6 +77,10 @@ def process_inbound(session: Session, *, clock: Clock, message: Message) -> Case
     case, several = _case_for(session, message)
     now = clock.now()
     if case is None:
+        from outreach.landlords import attach_reply  # landlords imports this package's models
+
+        if attach_reply(session, clock=clock, message=message):
+            return None  # a landlord's reply: in the inbox, not the household's conversation
         session.add(InboxItem(kind="unknown_sender", message_id=message.id, created_at=now))
         log.info("inbound message %s from an unknown sender", message.id)
         return None

@@ -19,27 +19,24 @@ from messages import gettext
 from messages.sequence_texts import OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION
 from outreach import audit
 from outreach.clock import Clock
+from outreach.intents import is_start_keyword, is_stop_keyword
 from outreach.models import Case, ContactPoint, Message
 from outreach.models.outbox import OUTBOX_KINDS
 from outreach.outbox import cancel_for_case, enqueue_send
 from outreach.sequences.runner import stop_for_case
-from outreach.text import fold
 
 log = logging.getLogger(__name__)
 
-# Compared after folding: lower case, no accents, punctuation and extra spaces removed.
-OPT_OUT_WORDS = frozenset(
-    {"stop", "stop sms", "stop all", "stopall", "arret", "arret sms", "arreter", "unsubscribe"}
-)
-OPT_IN_WORDS = frozenset({"start", "start sms", "unstop", "oui", "reprendre"})
-
 
 def keyword(body: str) -> str | None:
-    """Which opt word the whole message is: "opt_out", "opt_in", or None (for a human)."""
-    folded = fold(body or "")
-    if folded in OPT_OUT_WORDS:
+    """Which opt word the whole message is: "opt_out", "opt_in", or None (for a human).
+
+    The one keyword rule of the project is outreach.intents' (STOP in French, English and
+    Arabic, stretched or repeated: "STOOOP", "توقف", "Oui oui").
+    """
+    if is_stop_keyword(body or ""):
         return "opt_out"
-    if folded in OPT_IN_WORDS:
+    if is_start_keyword(body or ""):
         return "opt_in"
     return None
 

@@ -22,6 +22,7 @@ from outreach.clock import Clock
 from outreach.delivery import (
     PERMANENT_FOR_ADDRESS,
     Channel,
+    Choice,
     DeliveryError,
     ErrorKind,
     Outgoing,
@@ -125,6 +126,8 @@ def outgoing_for(message: Message, *, in_session: bool = False) -> Outgoing:
         body=message.body,
         language=message.language or "fr",
         template=message.template,
+        # The answers the message offers: buttons on Telegram, numbers in the SMS text.
+        choices=tuple(Choice(reply=c["reply"], label=c["label"]) for c in message.choices or ()),
         in_session=in_session,
     )
 

@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     telegram_api_base_url: str | None = Field(None, validation_alias=_env("TELEGRAM_API_BASE_URL"))
     telegram_bot_username: str | None = Field(None, validation_alias=_env("TELEGRAM_BOT_USERNAME"))
 
+    # E-mail to landlords through an SMTP server (off when the host is empty).
+    smtp_host: str = Field("", validation_alias=_env("ALLERVERS_SMTP_HOST"))
+    smtp_port: int = Field(587, validation_alias=_env("ALLERVERS_SMTP_PORT"))
+    smtp_user: str | None = Field(None, validation_alias=_env("ALLERVERS_SMTP_USER"))
+    smtp_password: str | None = Field(None, validation_alias=_env("ALLERVERS_SMTP_PASSWORD"))
+    smtp_from: str = Field("", validation_alias=_env("ALLERVERS_SMTP_FROM"))
+    smtp_starttls: bool = Field(True, validation_alias=_env("ALLERVERS_SMTP_STARTTLS"))
+    # The team's phone or address, given to landlords and on the privacy pages.
+    team_contact: str = Field("", validation_alias=_env("ALLERVERS_TEAM_CONTACT"))
+    # Closed cases are anonymised this many months after the last contact (CNIL: 2 years).
+    retention_months: int = Field(24, ge=1, validation_alias=_env("ALLERVERS_RETENTION_MONTHS"))
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:

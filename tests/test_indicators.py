@@ -9,10 +9,35 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from outreach.indicators import STAGES, IndicatorFilters, Stage, add_stage, funnel
+from outreach import indicators
+from outreach.booking import book
+from outreach.consent import record_consent
+from outreach.conversation import timeline
+from outreach.indicators import IndicatorFilters, Stage, add_stage, funnel
 from outreach.models import AuditEvent, Case, Message, TeamUser
+from outreach.slots import materialise_slots, offer_slots
+from outreach.visits import mark_held
+from tests.booking_support import add_worker
 from tests.factories import make_case, make_user
 from tests.web_support import https_client, make_member, sign_in
+
+FIRST = ["transferred", "contacted", "reached"]
+CONVERSATION = ["consent", "visit_booked", "visit_held", "checkin"]
+
+
+@pytest.fixture(autouse=True)
+def stages(monkeypatch) -> list[Stage]:
+    """The funnel as the app composes it (the outreach stages, then the conversation's), pinned
+    here so the tests do not depend on what other tests installed in the process."""
+    base = [stage for stage in indicators.STAGES if stage.key in FIRST]
+    assert [stage.key for stage in base] == FIRST
+    monkeypatch.setattr(indicators, "STAGES", base)
+    timeline.install_stages()
+    return indicators.STAGES
+
+
+def _first(counts: dict[str, int]) -> dict[str, int]:
+    return {key: counts[key] for key in FIRST}
 
 
 @pytest.fixture
@@ -53,10 +78,51 @@ def _coordinator(session, clock) -> TeamUser:
 
 def test_it_counts_each_stage_by_sector_and_month(session, clock, population) -> None:
     result = funnel(session, user=_coordinator(session, clock), filters=IndicatorFilters())
-    assert result.total() == {"transferred": 5, "contacted": 2, "reached": 1}
-    assert result.by_sector()["arras"] == {"transferred": 3, "contacted": 2, "reached": 1}
-    assert result.by_sector()["lens"] == {"transferred": 2, "contacted": 0, "reached": 0}
+    assert result.keys == FIRST + CONVERSATION
+    assert result.total() == {"transferred": 5, "contacted": 2, "reached": 1} | dict.fromkeys(
+        CONVERSATION, 0
+    )
+    assert _first(result.by_sector()["arras"]) == {"transferred": 3, "contacted": 2, "reached": 1}
+    assert _first(result.by_sector()["lens"]) == {"transferred": 2, "contacted": 0, "reached": 0}
     assert result.by_month()["2026-02"]["transferred"] == 2
+
+
+def test_the_app_switches_the_conversation_stages_on(settings, engine, clock, monkeypatch):
+    from api.services import build_services
+
+    monkeypatch.setattr(indicators, "STAGES", indicators.STAGES[:3])
+    build_services(settings, engine=engine, clock=clock)
+    build_services(settings, engine=engine, clock=clock)  # idempotent
+    assert [stage.key for stage in indicators.STAGES] == FIRST + CONVERSATION
+
+
+def test_it_counts_consent_and_visits(session, clock, population) -> None:
+    """Arras: consent given by two households (one refused), one visit booked, another held."""
+    add_worker(session, clock=clock, sector="arras")
+    materialise_slots(session, clock=clock)
+    cases = session.scalars(select(Case).order_by(Case.id)).all()
+    arras = [case for case in cases if case.sector.code == "arras"]
+    lens = [case for case in cases if case.sector.code == "lens"]
+    for case, decision in ((arras[0], "given"), (arras[1], "given"), (lens[0], "refused")):
+        record_consent(
+            session, clock=clock, case=case, purpose="diagnostic", decision=decision,
+            text_version="diagnostic-v1-test", language="fr", channel="sandbox",
+        )  # fmt: skip
+    visits = []
+    for case in arras[:2]:
+        slot = offer_slots(session, clock=clock, case=case, count=1)[0]
+        visits.append(book(session, clock=clock, case=case, slot_id=slot.id))
+    clock.advance(days=7)
+    mark_held(session, clock=clock, visit=visits[0], actor=None)
+    session.flush()
+
+    result = funnel(session, user=_coordinator(session, clock), filters=IndicatorFilters())
+    assert result.by_sector()["arras"] == {
+        "transferred": 3, "contacted": 2, "reached": 1,
+        "consent": 2, "visit_booked": 2, "visit_held": 1, "checkin": 0,
+    }  # fmt: skip
+    assert result.by_sector()["lens"]["consent"] == 0  # a refusal is no consent
+    assert result.total()["visit_held"] == 1
 
 
 def test_it_filters_months_and_follows_the_workers_sectors(session, clock, population) -> None:
@@ -69,10 +135,10 @@ def test_it_filters_months_and_follows_the_workers_sectors(session, clock, popul
 
 
 def test_later_stages_plug_in_as_a_list(session, clock, population, monkeypatch) -> None:
-    monkeypatch.setattr("outreach.indicators.STAGES", list(STAGES))
     add_stage(Stage("opted_out", "Opted out", lambda: Case.opted_out.is_(True)), after="reached")
+    add_stage(Stage("opted_out", "Opted out twice", lambda: Case.opted_out.is_(True)))
     result = funnel(session, user=_coordinator(session, clock), filters=IndicatorFilters())
-    assert result.keys == ["transferred", "contacted", "reached", "opted_out"]
+    assert result.keys == [*FIRST, "opted_out", *CONVERSATION]
     assert result.total()["opted_out"] == 0
 
 
@@ -90,11 +156,18 @@ def test_the_page_draws_svg_charts_and_exports_csv_and_xlsx(
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:3] == ["Mois d'import", "Secteur", "Transmis par la CCAPEX"]
-    assert ["2026-03", "Arras", "3", "2", "1"] in rows
+    assert rows[0][5:] == [
+        "Accord au diagnostic donné",
+        "Visite à domicile réservée",
+        "Visite à domicile effectuée",
+        "Point à 15 jours répondu",
+    ]
+    assert ["2026-03", "Arras", "3", "2", "1", "0", "0", "0", "0"] in rows
     workbook = load_workbook(io.BytesIO(web.get("/indicators/export.xlsx").content))
     sheet = workbook.active
     assert [cell.value for cell in sheet[1]][:2] == ["Mois d'import", "Secteur"]
-    assert ["2026-02", "Lens", 2, 0, 0] in [list(row) for row in sheet.iter_rows(values_only=True)]
+    sheet_rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert ["2026-02", "Lens", 2, 0, 0, 0, 0, 0, 0] in sheet_rows
     with sessions() as session:
         formats = [
             event.detail["format"]

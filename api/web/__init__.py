@@ -12,6 +12,7 @@ from fastapi import FastAPI
 def install(app: FastAPI) -> None:
     """Add the team pages and their error handling to the app."""
     from api.web import (
+        agenda,
         auth,
         case_actions,
         case_list,
@@ -24,5 +25,7 @@ def install(app: FastAPI) -> None:
 
     app.add_exception_handler(auth.LoginRequired, auth.login_required_handler)
     app.add_exception_handler(PageError, page_error_handler)
-    for module in (auth, inbox, case_list, case_page, case_actions, imports_page, indicators_page):
+    for module in (
+        auth, inbox, case_list, case_page, case_actions, imports_page, indicators_page, agenda
+    ):
         app.include_router(module.router)

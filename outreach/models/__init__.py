@@ -5,6 +5,7 @@ from outreach.models.base import Base, UTCDateTime
 from outreach.models.booking import Absence, AvailabilityWindow, OneOffSlot, Slot, Visit
 from outreach.models.case import CASE_STATUSES, STAGES, Case, ContactPoint, Landlord, Person
 from outreach.models.consent import ConsentRecord
+from outreach.models.conversation import Conversation
 from outreach.models.followup import CaseNote, EngagementStep
 from outreach.models.imports import ImportBatch
 from outreach.models.login import LoginSession
@@ -16,6 +17,7 @@ from outreach.models.messaging import (
     MessageStatusEvent,
 )
 from outreach.models.outbox import Enrolment, OutboxItem
+from outreach.models.privacy import Anonymisation, LandlordOptOut
 from outreach.models.sector import Sector, SectorArea
 from outreach.models.team import ROLES, TeamUser, user_sector
 
@@ -25,6 +27,7 @@ __all__ = [
     "ROLES",
     "STAGES",
     "Absence",
+    "Anonymisation",
     "AuditEvent",
     "AvailabilityWindow",
     "Base",
@@ -33,11 +36,13 @@ __all__ = [
     "ChannelLinkToken",
     "ConsentRecord",
     "ContactPoint",
+    "Conversation",
     "EngagementStep",
     "Enrolment",
     "ImportBatch",
     "InboxItem",
     "Landlord",
+    "LandlordOptOut",
     "LoginSession",
     "Message",
     "MessageStatusEvent",
@@ -52,3 +57,7 @@ __all__ = [
     "Visit",
     "user_sector",
 ]
+
+from outreach.models.calendar import CalendarFeed  # noqa: E402  (the agenda's calendar feeds)
+
+__all__ += ["CalendarFeed"]

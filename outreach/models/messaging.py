@@ -55,6 +55,9 @@ class Message(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("team_user.id", ondelete="SET NULL"))
     # Inbound: the raw provider payload, kept until processed (no logs ever see it).
     raw: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Outbound: the answers offered ([{"reply": "1", "label": "mardi 3 mars à 10 h"}]): numbers
+    # by SMS, buttons on Telegram.
+    choices: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     processed: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

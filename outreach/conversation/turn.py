@@ -1,0 +1,48 @@
+"""One reply being handled: everything a handler needs, and what it decided."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from outreach.booking_config import BookingConfig
+from outreach.clock import Clock
+from outreach.conversation import replies
+from outreach.intents import Understanding
+from outreach.models import Case, Conversation, Message
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the composition root tells the conversation (outreach.conversation.install)."""
+
+    public_url: str = "http://127.0.0.1:8000"
+    booking: BookingConfig | None = None
+
+
+@dataclass
+class Turn:
+    session: Session
+    clock: Clock
+    case: Case
+    conversation: Conversation
+    reply: Message  # the household's message
+    understanding: Understanding
+    settings: Settings
+    for_team: bool = False  # a person should read this reply (the inbox item stays open)
+
+    def say(self, text: tuple[str, str], choices: replies.Choices = ()) -> Message:
+        return replies.reply(
+            self.session,
+            clock=self.clock,
+            case=self.case,
+            conversation=self.conversation,
+            to=self.reply,
+            text=text,
+            choices=choices,
+        )
+
+    @property
+    def booking(self) -> BookingConfig:
+        return self.settings.booking or BookingConfig()
