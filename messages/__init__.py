@@ -1,15 +1,15 @@
 """Every word a tenant, landlord or team member reads: gettext catalogs managed with Babel.
 
-Catalogs live in `messages/locale/<lang>/LC_MESSAGES/allervers.po` (French first). They are compiled
-in memory from the .po files on first use, so a fresh checkout needs no build step; `pybabel compile`
-still works for installations that prefer .mo files.
+Catalogs live in `messages/locale/<lang>/LC_MESSAGES/allervers.po` (French first). They are
+compiled in memory from the .po files on first use, so a fresh checkout needs no build step;
+`pybabel compile` still works for installations that prefer .mo files.
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
 import io
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel import Locale
@@ -28,7 +28,7 @@ def available_languages() -> tuple[str, ...]:
     return tuple(sorted(found, key=lambda lang: (lang != DEFAULT_LANGUAGE, lang)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(language: str) -> _gettext.NullTranslations:
     """The compiled catalog of a language; French when the language has none."""
     path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
@@ -65,5 +65,5 @@ def babel_locale(language: str) -> Locale:
 
 
 # Marker for pybabel extraction of strings defined as data (e.g. rejection reasons).
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+def N_(message: str) -> str:
     return message

@@ -136,7 +136,7 @@ class Settings(BaseSettings):
 
 
 def _parse_content_sids(text: str) -> dict[str, str]:
-    """"intro=HX…, reminder=HX…" -> {template: content SID}."""
+    """ "intro=HX…, reminder=HX…" -> {template: content SID}."""
     sids: dict[str, str] = {}
     for part in filter(None, (piece.strip() for piece in text.split(","))):
         name, _, sid = (item.strip() for item in part.partition("="))

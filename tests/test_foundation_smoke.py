@@ -22,7 +22,9 @@ def test_it_migrates_and_stores_aware_utc_times(session, clock: FrozenClock) -> 
 
 
 def test_it_refuses_naive_datetimes(session) -> None:
-    session.add(Case(reference="T-2", created_at=datetime(2026, 1, 1), updated_at=datetime.now(UTC)))
+    session.add(
+        Case(reference="T-2", created_at=datetime(2026, 1, 1), updated_at=datetime.now(UTC))
+    )
     with pytest.raises(Exception, match="naive datetime"):
         session.commit()
 

@@ -26,6 +26,13 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(auth.LoginRequired, auth.login_required_handler)
     app.add_exception_handler(PageError, page_error_handler)
     for module in (
-        auth, inbox, case_list, case_page, case_actions, imports_page, indicators_page, agenda
+        auth,
+        inbox,
+        case_list,
+        case_page,
+        case_actions,
+        imports_page,
+        indicators_page,
+        agenda,
     ):
         app.include_router(module.router)

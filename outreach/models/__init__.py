@@ -58,6 +58,6 @@ __all__ = [
     "user_sector",
 ]
 
-from outreach.models.calendar import CalendarFeed  # noqa: E402  (the agenda's calendar feeds)
+from outreach.models.calendar import CalendarFeed
 
 __all__ += ["CalendarFeed"]
