@@ -39,8 +39,12 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Benchmarks print their figures; they are not part of `make test`.
 bench: $(VENV)/.installed
 	$(BIN)/python bench/import_cases.py
+	$(BIN)/python bench/webhooks.py
+	$(BIN)/python bench/dispatch.py
+	$(BIN)/python bench/case_list.py
 
 clean-venv:
 	rm -rf $(VENV)
