@@ -20,6 +20,7 @@ from api.web.charts import Group, bar_chart, colour
 from api.web.rendering import render, secure
 from messages import gettext
 from outreach import audit
+from outreach.indicator_tables import Table, export_sections, tables
 from outreach.indicators import Funnel, IndicatorFilters, export_rows, funnel
 
 router = APIRouter(include_in_schema=False)
@@ -56,6 +57,7 @@ def indicators(
         "by_sector": [(result.sector_label(code), counts) for code, counts in by_sector],
         "by_month": [(month or gettext("no month"), counts) for month, counts in by_month],
         "query": _query(filters),
+        "extras": [_extra(table) for table in tables(session, user=web.user, filters=filters)],
     }
     return render(request, "team/indicators.html", context, web=web)
 
@@ -64,9 +66,12 @@ def indicators(
 def export_csv(
     session: SessionDep, services: ServicesDep, web: WebUserDep, start: Month = "", end: Month = ""
 ) -> Response:
-    rows = _export(session, services.clock, web, _filters(start, end), "csv")
+    rows, sections = _export(session, services.clock, web, _filters(start, end), "csv")
     out = io.StringIO()
-    csv.writer(out, delimiter=";").writerows(rows)
+    writer = csv.writer(out, delimiter=";")
+    writer.writerows(rows)
+    for title, section in sections:
+        writer.writerows([[], [title], *section])
     return _download("\ufeff" + out.getvalue(), "text/csv; charset=utf-8", "csv")
 
 
@@ -74,7 +79,7 @@ def export_csv(
 def export_xlsx(
     session: SessionDep, services: ServicesDep, web: WebUserDep, start: Month = "", end: Month = ""
 ) -> Response:
-    rows = _export(session, services.clock, web, _filters(start, end), "xlsx")
+    rows, sections = _export(session, services.clock, web, _filters(start, end), "xlsx")
     book = Workbook()
     sheet = book.active
     sheet.title = gettext("Funnel")[:31]
@@ -83,6 +88,13 @@ def export_xlsx(
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
+    for title, section in sections:
+        extra = book.create_sheet(title[:31])
+        for row in section:
+            extra.append(row)
+            if row[0] in (gettext("Sector"), gettext("Import month")):
+                for cell in extra[extra.max_row]:
+                    cell.font = Font(bold=True)
     out = io.BytesIO()
     book.save(out)
     return _download(out.getvalue(), XLSX, "xlsx")
@@ -108,9 +120,34 @@ def _chart(
     )
 
 
+def _extra(table: Table) -> dict[str, Any]:
+    series = [table.columns[index] for index in table.charted]
+
+    def chart(by: str) -> Any:
+        groups = [
+            Group(label, [values[index] or 0 for index in table.charted])
+            for label, values in table.rows[by]
+        ]
+        title = (
+            gettext(table.title)
+            + " · "
+            + gettext("by sector" if by == "sector" else "by import month")
+        )
+        return bar_chart(title, series, groups, chart_id=f"chart-{table.key}-{by}")
+
+    return {
+        "key": table.key,
+        "title": gettext(table.title),
+        "columns": table.columns,
+        "legend": [(name, colour(index)) for index, name in enumerate(series)],
+        "charts": {by: chart(by) for by in ("sector", "month")},
+        "rows": table.rows,
+    }
+
+
 def _export(
     session: Session, clock: Any, web: WebUser, filters: IndicatorFilters, kind: str
-) -> list[list[Any]]:
+) -> tuple[list[list[Any]], list[tuple[str, list[list[Any]]]]]:
     result = funnel(session, user=web.user, filters=filters)
     audit.record(
         session,
@@ -121,7 +158,8 @@ def _export(
         start=filters.month_from,
         end=filters.month_to,
     )
-    return export_rows(result)
+    extras = tables(session, user=web.user, filters=filters)
+    return export_rows(result), export_sections(extras)
 
 
 def _download(body: str | bytes, media_type: str, extension: str) -> Response:
