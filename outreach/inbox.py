@@ -30,11 +30,13 @@ KIND_LABELS = {
     "failed_number": N_("Failed number"),
     "content_filtered": N_("Message blocked by the operator"),
     "task": N_("Task"),
+    "uncertain_send": N_("Message perhaps not sent (check before resending)"),
+    "landlord_reply": N_("Landlord reply"),
 }
 # Items that are a problem to look at, not just news: shown with a warning style.
 ALERT_KINDS = frozenset(
     {"unknown_sender", "several_cases", "not_understood", "refusal", "need_help", "failed_number",
-     "content_filtered"}
+     "content_filtered", "uncertain_send"}
 )  # fmt: skip
 EXCERPT_LENGTH = 160
 

@@ -128,3 +128,20 @@ def test_reading_the_inbox_is_audited_with_case_ids_only(web, sessions, clock) -
         assert event is not None
         assert event.detail == {"case_ids": [case_id]}
         assert event.actor_id == coordinator.id
+
+
+def test_every_inbox_kind_written_by_the_code_has_a_french_label() -> None:
+    import re
+    from pathlib import Path
+
+    from outreach.inbox import KIND_LABELS, kind_label
+    from outreach.reconcile import UNCERTAIN_KIND
+
+    root = Path(__file__).resolve().parent.parent
+    written = {UNCERTAIN_KIND}
+    for path in (root / "outreach").rglob("*.py"):
+        written |= set(re.findall(r'kind="([a-z_]+)"', path.read_text()))
+    inbox_kinds = written & (set(KIND_LABELS) | {UNCERTAIN_KIND, "landlord_reply"})
+    assert {"uncertain_send", "landlord_reply"} <= inbox_kinds
+    for kind in inbox_kinds:
+        assert kind_label(kind) != kind, kind
