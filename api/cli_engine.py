@@ -15,6 +15,7 @@ from messages import gettext
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    from api.services import Services
     from outreach.clock import FrozenClock
     from outreach.delivery import Channel
     from outreach.engine_config import EngineConfig
@@ -33,20 +34,39 @@ def tick_command(
     max_seconds: Annotated[
         float | None, typer.Option(help="Stop after this many seconds (rate limits can wait).")
     ] = None,
+    daily: Annotated[
+        bool,
+        typer.Option(
+            "--daily",
+            help="Also run the daily jobs (slots, visit reminders, check-ins, retention).",
+        ),
+    ] = False,
 ) -> None:
     """Run one pass of all due work (sends, reminders, tasks, crash recovery) and exit."""
-    from api.scheduler import dispatcher_for
+    from api.scheduler import dispatcher_for, run_daily_jobs
     from api.services import build_services
     from outreach.engine import tick
     from outreach.settings import load_settings
 
     services = build_services(load_settings())
     try:
-        report = tick(dispatcher_for(services), max_seconds=max_seconds)
+        dispatcher = dispatcher_for(services)
+        if daily:
+            run_daily_jobs(dispatcher, past_only=False)
+            _retention(services)
+        report = tick(dispatcher, max_seconds=max_seconds)
     finally:
         services.engine.dispose()
     summary = ", ".join(f"{key} {count}" for key, count in sorted(report.items()))
     typer.echo(gettext("Tick done: {summary}", summary=summary or "-"))
+
+
+def _retention(services: Services) -> None:
+    from outreach import retention
+
+    retention.run(
+        services.sessions, clock=services.clock, months=services.settings.retention_months
+    )
 
 
 def simulate_command(

@@ -78,6 +78,23 @@ def _tick(dispatcher: Dispatcher, seconds: float) -> None:
         log.info("tick: %s", dict(report))
 
 
+def run_daily_jobs(dispatcher: Dispatcher, *, past_only: bool) -> list[str]:
+    """Run the daily jobs now (all, or those whose time today has passed); names of those run.
+
+    Every daily job is idempotent for its day, so running one again is harmless. This is how a
+    server that was down at 10:01 still sends tomorrow's visit reminders, and how cron
+    installations run them (`allervers tick --daily`).
+    """
+    local = dispatcher.clock.now().astimezone(PARIS)
+    ran = []
+    for job in list(DAILY_JOBS):
+        if past_only and (job.hour, job.minute) > (local.hour, local.minute):
+            continue
+        _daily(job, dispatcher)
+        ran.append(job.name)
+    return ran
+
+
 def _daily(job: DailyJob, dispatcher: Dispatcher) -> None:
     try:
         job.run(dispatcher)
@@ -109,8 +126,11 @@ def _retention(services: Services) -> None:
 @asynccontextmanager
 async def scheduler_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the scheduler with the server and stop it with the server."""
-    scheduler = build_scheduler(dispatcher_for(app.state.services))
+    dispatcher = dispatcher_for(app.state.services)
+    scheduler = build_scheduler(dispatcher)
     add_retention_job(scheduler, app.state.services)
+    # Catch up on today's daily jobs missed while the server was down (a restart loses nothing).
+    scheduler.add_job(run_daily_jobs, args=[dispatcher], kwargs={"past_only": True}, id="catch-up")
     scheduler.start()
     app.state.scheduler = scheduler
     log.info("scheduler started: %d jobs", len(scheduler.get_jobs()))

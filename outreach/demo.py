@@ -23,6 +23,7 @@ from outreach.models import STAGES, AvailabilityWindow, Case, Conversation, Sect
 from outreach.passwords import set_password
 from outreach.phones import Phone, normalise_phone
 from outreach.sectors import SectorLoadReport, SectorResolver, load_default_sectors_if_empty
+from outreach.sequences.bulk import enrol_new_cases
 from outreach.users import add_user
 
 DEMO_PASSWORD = "demo-allervers"
@@ -152,9 +153,11 @@ def load_demo_data(session: Session, *, clock: Clock) -> DemoReport:
     missing = [row for row in rows if row.reference not in known]
     resolver = SectorResolver.load(session)
     context = Context(session, clock.now(), current_month(clock), None)
-    insert_cases(
+    created_ids = insert_cases(
         context, [Prepared(row, resolver.resolve(row.commune, row.postcode)) for row in missing]
     )
+    # Like an import: the demo households enter the first-contact sequence (sandbox only).
+    enrol_new_cases(session, clock=clock, case_ids=created_ids)
     report.cases_created = len(missing)
     _open_conversations(session, clock)
     report.cases_existing = len(rows) - len(missing)

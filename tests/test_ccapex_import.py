@@ -112,7 +112,7 @@ def test_it_imports_a_full_row_with_everything_in_its_place(
         assert (case.address, case.postcode, case.commune) == ("3 rue de l'Essai", "62000", "Arras")
         assert case.sector is not None and case.sector.code == "arras"
         assert case.language == "ar"
-        assert case.status == "new"
+        assert case.status == "contacting"  # it entered the first-contact sequence
         assert case.import_month == "2026-03"
         assert case.last_import_batch_id == report.batch_id
         assert case.search_text == "exemple camille"

@@ -35,6 +35,7 @@ from outreach.ccapex.store import (
 from outreach.clock import PARIS, Clock
 from outreach.models import ImportBatch, TeamUser
 from outreach.sectors import SectorResolver
+from outreach.sequences.bulk import enrol_new_cases
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,8 @@ def import_file(
     for row in rows:
         run.add(row)
     run.flush()
+    # New cases enter the outreach sequence (ALLERVERS_IMPORT_SEQUENCE; empty: none).
+    enrol_new_cases(session, clock=clock, case_ids=run.created_ids)
     report = run.report
     if run.rejected_rows:
         report.rejects_path = _write_rejects(
@@ -172,6 +175,7 @@ class _Run:
         self.pending: list[Prepared] = []
         self.first_line: dict[str, int] = {}  # reference -> line where the file gave it first
         self.rejected_rows: list[tuple[int, str, list[str]]] = []
+        self.created_ids: list[int] = []
 
     def add(self, source_row: SourceRow) -> None:
         self.report.rows_read += 1
@@ -217,7 +221,7 @@ class _Run:
             return
         stored = load_stored(self.session, [item.row.reference for item in self.pending])
         fresh = [item for item in self.pending if item.row.reference not in stored]
-        insert_cases(self.context, fresh)
+        self.created_ids += insert_cases(self.context, fresh)
         for item in fresh:
             self.report.count(self.resolver.code(item.sector_id), "created")
         writes = Writes()

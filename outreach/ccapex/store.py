@@ -71,10 +71,10 @@ def search_text(names: list[tuple[str, str | None]]) -> str:
 # --- new cases --------------------------------------------------------------------------------
 
 
-def insert_cases(context: Context, items: list[Prepared]) -> None:
-    """Bulk-insert new cases with their landlord, person and phones."""
+def insert_cases(context: Context, items: list[Prepared]) -> list[int]:
+    """Bulk-insert new cases with their landlord, person and phones; return their ids."""
     if not items:
-        return
+        return []
     session = context.session
     landlord_ids = _insert_landlords(session, [item.row.landlord for item in items])
     case_ids = reserve_ids(session, Case, len(items))
@@ -99,6 +99,7 @@ def insert_cases(context: Context, items: list[Prepared]) -> None:
         for position, phone in enumerate(item.row.phones)
     ]
     insert_many(session, ContactPoint, phones)
+    return case_ids
 
 
 def insert_many(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
