@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 
-from api.deps import CurrentUser, ServicesDep, SessionDep
+from api.deps import MAX_ROW_ID, CurrentUser, ServicesDep, SessionDep
 from outreach import audit
 from outreach.models import AuditEvent, TeamUser
 
@@ -80,8 +80,8 @@ def _public(event: AuditEvent) -> AuditEventPublic:
     )
 
 
-CaseQ = Annotated[int | None, Query(alias="case")]
-ActorQ = Annotated[int | None, Query()]
+CaseQ = Annotated[int | None, Query(alias="case", le=MAX_ROW_ID)]
+ActorQ = Annotated[int | None, Query(le=MAX_ROW_ID)]
 ActionQ = Annotated[str | None, Query(max_length=64)]
 FromQ = Annotated[datetime | None, Query(alias="from")]
 ToQ = Annotated[datetime | None, Query(alias="to")]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from api.deps import CurrentUser, ServicesDep, SessionDep
+from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
 from api.schemas import CaseListPublic, CasePublic
 from outreach import audit
 from outreach.cases import CaseFilters, case_exists, get_case, list_cases
@@ -57,7 +57,7 @@ def cases_index(
 
 @router.get("/cases/{case_id}", response_model=CasePublic)
 def case_show(
-    case_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
+    case_id: RowId, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> CasePublic:
     case = get_case(session, user=user, case_id=case_id)
     if case is None:

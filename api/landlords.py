@@ -14,7 +14,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
-from api.deps import CurrentUser, ServicesDep, SessionDep
+from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
 from api.team_messages import _visible_case
 from outreach import audit, landlords
 from outreach.consent import TEXT_VERSIONS, record_consent
@@ -52,7 +52,7 @@ class LandlordConsentPublic(BaseModel):
     "/cases/{case_id}/landlord-message", response_model=LandlordMessagePublic, status_code=201
 )
 def send_landlord_message(
-    case_id: int,
+    case_id: RowId,
     payload: LandlordMessageCreate,
     session: SessionDep,
     services: ServicesDep,
@@ -133,7 +133,7 @@ def _send_mail(services: ServicesDep, *, message_id: int, mail: Mail) -> None:
     "/cases/{case_id}/landlord-consent", response_model=LandlordConsentPublic, status_code=201
 )
 def record_landlord_consent(
-    case_id: int,
+    case_id: RowId,
     payload: LandlordConsentCreate,
     session: SessionDep,
     services: ServicesDep,

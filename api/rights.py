@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
-from api.deps import CurrentUser, ServicesDep, SessionDep
+from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
 from api.team_messages import _visible_case
 from api.templating import templates
 from outreach import audit
@@ -53,7 +53,7 @@ def _export(
 
 @router.get("/cases/{case_id}/export.json")
 def export_json(
-    case_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
+    case_id: RowId, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> Response:
     data = _export(session, services, user, case_id, "json")
     return Response(
@@ -65,7 +65,7 @@ def export_json(
 
 @router.get("/cases/{case_id}/export.html", response_class=HTMLResponse)
 def export_html(
-    case_id: int, request: Request, session: SessionDep, services: ServicesDep, user: CurrentUser
+    case_id: RowId, request: Request, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> HTMLResponse:
     data = _export(session, services, user, case_id, "html")
     generated = services.clock.now().isoformat(timespec="minutes")
@@ -75,7 +75,7 @@ def export_html(
 
 @router.post("/cases/{case_id}/erase", response_model=ErasurePublic)
 def erase(
-    case_id: int,
+    case_id: RowId,
     payload: ErasureRequest,
     session: SessionDep,
     services: ServicesDep,

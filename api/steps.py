@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from api.deps import CurrentUser, ServicesDep, SessionDep
+from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
 from messages import gettext
 from outreach import audit
 from outreach.cases import case_exists, get_case
@@ -81,7 +81,7 @@ class StepListPublic(BaseModel):
 
 @router.get("/cases/{case_id}/steps", response_model=StepListPublic)
 def list_steps(
-    case_id: int,
+    case_id: RowId,
     session: SessionDep,
     services: ServicesDep,
     user: CurrentUser,
@@ -98,7 +98,7 @@ def list_steps(
 
 @router.post("/cases/{case_id}/steps", response_model=StepPublic, status_code=201)
 def create_step(
-    case_id: int,
+    case_id: RowId,
     payload: StepCreate,
     session: SessionDep,
     services: ServicesDep,
@@ -122,8 +122,8 @@ def create_step(
 
 @router.patch("/cases/{case_id}/steps/{step_id}", response_model=StepPublic)
 def patch_step(
-    case_id: int,
-    step_id: int,
+    case_id: RowId,
+    step_id: RowId,
     payload: StepUpdate,
     session: SessionDep,
     services: ServicesDep,

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.deps import CurrentUser, ServicesDep, SessionDep
+from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
 from messages import gettext
 from outreach import audit
 from outreach.cases import case_exists, get_case
@@ -85,7 +85,7 @@ class MessageListPublic(BaseModel):
     responses={202: {"description": "Kept pending after a temporary failure; retried later."}},
 )
 def send_team_message(
-    case_id: int,
+    case_id: RowId,
     payload: TeamMessageCreate,
     response: Response,
     session: SessionDep,
@@ -144,7 +144,7 @@ def send_team_message(
 
 @router.get("/cases/{case_id}/messages", response_model=MessageListPublic)
 def case_messages(
-    case_id: int,
+    case_id: RowId,
     session: SessionDep,
     services: ServicesDep,
     user: CurrentUser,

@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
-from api.deps import CurrentUser, ServicesDep, SessionDep
+from api.deps import MAX_ROW_ID, CurrentUser, RowId, ServicesDep, SessionDep
 from messages import N_, gettext
 from messages.formatting import visit_date
 from outreach import audit
@@ -108,7 +108,7 @@ def visits_index(
     end: Annotated[
         date | datetime | None, Query(alias="to", description="a date (included) or a datetime")
     ] = None,
-    worker: Annotated[int | None, Query(ge=1)] = None,
+    worker: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     include_cancelled: bool = False,
 ) -> VisitListPublic:
     now = services.clock.now()
@@ -138,7 +138,7 @@ def visits_index(
 
 @router.post("/visits/{visit_id}/no-show", response_model=VisitPublic)
 def visit_no_show(
-    visit_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
+    visit_id: RowId, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> VisitPublic:
     visit = _visible_visit(session, user=user, visit_id=visit_id)
     return _record(lambda: mark_no_show(session, clock=services.clock, visit=visit, actor=user))
@@ -146,7 +146,7 @@ def visit_no_show(
 
 @router.post("/visits/{visit_id}/held", response_model=VisitPublic)
 def visit_held(
-    visit_id: int, session: SessionDep, services: ServicesDep, user: CurrentUser
+    visit_id: RowId, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> VisitPublic:
     visit = _visible_visit(session, user=user, visit_id=visit_id)
     return _record(lambda: mark_held(session, clock=services.clock, visit=visit, actor=user))

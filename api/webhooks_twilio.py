@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import spool
-from api.deps import get_services
+from api.deps import MAX_ROW_ID, get_services
 from api.inbound_processing import InboundProcessor, process_messages, sqlite_writer
 from api.services import Services
 from bot.twilio_client import INBOUND_PATH, MESSAGE_ID_PARAM, STATUS_PATH
@@ -46,6 +46,7 @@ from outreach.models import Message
 INBOUND_KIND = "twilio_inbound"
 STATUS_KIND = "twilio_status"
 MAX_BODY_BYTES = 64_000
+MAX_ID_DIGITS = 19  # our message id in the status callback URL: at most MAX_ROW_ID
 FAILED = frozenset({"failed", "undelivered"})
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 NOT_CONFIGURED = "Twilio webhooks are off: TWILIO_AUTH_TOKEN is not set."
@@ -117,7 +118,10 @@ def _twiml() -> Response:
 
 
 def _message_id(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    if not value or not value.isascii() or not value.isdigit() or len(value) > MAX_ID_DIGITS:
+        return None
+    number = int(value)
+    return number if number <= MAX_ROW_ID else None
 
 
 # --- inbound: store, answer, then process ---------------------------------------------------

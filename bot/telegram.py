@@ -246,10 +246,13 @@ def parse_update(data: dict[str, Any], *, received_at: datetime) -> Inbound | No
 
 def _from_message(update: Update, data: dict[str, Any], received_at: datetime) -> Inbound | None:
     message = update.message
-    if message is None or message.chat.type != "private":
+    if message is None or message.chat.type != "private" or not _is_id(message.chat.id):
         return None
-    body = message.text or message.caption or _media_marker(data.get("message", {}))
-    token = _start_token(message.text or "")
+    # Telegram's library does not check field types: a non-text "text" is no text.
+    text = message.text if isinstance(message.text, str) else None
+    caption = message.caption if isinstance(message.caption, str) else None
+    body = text or caption or _media_marker(data.get("message", {}))
+    token = _start_token(text or "")
     raw = data
     if token is not None:
         body = "/start"
@@ -268,10 +271,12 @@ def _from_message(update: Update, data: dict[str, Any], received_at: datetime) -
 
 def _from_callback(update: Update, data: dict[str, Any], received_at: datetime) -> Inbound | None:
     query = update.callback_query
-    if query is None or query.data is None:
+    if query is None or not isinstance(query.data, str):
         return None
     chat = query.message.chat if query.message is not None else None
     if chat is not None and chat.type != "private":
+        return None
+    if not _is_id(chat.id if chat is not None else query.from_user.id):
         return None
     return Inbound(
         channel=NAME,
@@ -281,6 +286,11 @@ def _from_callback(update: Update, data: dict[str, Any], received_at: datetime) 
         received_at=received_at,
         raw=data,
     )
+
+
+def _is_id(value: object) -> bool:
+    """A Telegram chat or user id: an integer (never a bool, a string or a structure)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _start_token(text: str) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -9,6 +11,7 @@ from sqlalchemy.orm import Session
 from outreach.clock import Clock
 from outreach.delivery import StatusReport
 from outreach.models import FINAL_STATUSES, Message, MessageStatusEvent
+from outreach.sanitize import fit, fit_id
 
 # How far along a message is; a status never replaces one of higher rank.
 _RANK = {
@@ -30,6 +33,12 @@ _RANK = {
 
 def apply_status(session: Session, *, clock: Clock, report: StatusReport) -> bool:
     """Record one status callback; return True when it changed the message."""
+    report = replace(
+        report,
+        provider_id=fit_id(report.provider_id),
+        status=fit(report.status, 20),
+        error_code=fit(report.error_code, 20) if report.error_code else None,
+    )
     if not _record_event(session, clock=clock, report=report):
         return False
     message = session.scalar(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from outreach.clock import Clock
 from outreach.delivery import Inbound
 from outreach.models import Case, ContactPoint, InboxItem, Message
+from outreach.sanitize import clean_json, clean_text, fit, fit_id
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ def store_inbound(session: Session, *, clock: Clock, inbound: Inbound) -> tuple[
 
     A replay or a concurrent duplicate of the same provider id creates nothing new.
     """
+    inbound = _fitted(inbound)
     existing = _find(session, inbound)
     if existing is not None:
         return existing, False
@@ -59,6 +62,18 @@ def store_inbound(session: Session, *, clock: Clock, inbound: Inbound) -> tuple[
             raise
         return found, False
     return message, True
+
+
+def _fitted(inbound: Inbound) -> Inbound:
+    """What a provider sent, made storable on PostgreSQL too (see outreach.sanitize)."""
+    return replace(
+        inbound,
+        provider_id=fit_id(inbound.provider_id),
+        address=fit(inbound.address, 64),
+        body=clean_text(inbound.body),
+        raw=clean_json(inbound.raw),
+        link_token=fit(inbound.link_token, 200) if inbound.link_token else None,
+    )
 
 
 def _find(session: Session, inbound: Inbound) -> Message | None:

@@ -100,3 +100,39 @@ def test_a_whatsapp_sender_matches_the_phone_contact(session, clock) -> None:
     )
     message, _ = store_inbound(session, clock=clock, inbound=inbound)
     assert process_inbound(session, clock=clock, message=message) is case
+
+
+def test_it_stores_nul_bytes_and_overlong_ids_on_every_database(session, clock) -> None:
+    long_sid = "SM" + "x" * 200
+    inbound = Inbound(
+        channel="sms",
+        provider_id=long_sid,
+        address="+33639980001\x00" + "9" * 100,
+        body="Oui\x00 merci",
+        received_at=clock.now(),
+        raw={"Body\x00": "Oui\x00", "nested": ["a\x00b", {"k": "v\x00"}]},
+    )
+    first, created = store_inbound(session, clock=clock, inbound=inbound)
+    again, created_again = store_inbound(session, clock=clock, inbound=inbound)
+    session.commit()
+    assert created and not created_again and first.id == again.id
+    assert first.body == "Oui merci"
+    assert len(first.provider_id or "") == 64
+    assert len(first.address) == 64
+    assert first.raw == {"Body": "Oui", "nested": ["ab", {"k": "v"}]}
+
+
+def test_a_status_callback_with_odd_values_is_stored_not_crashed(session, clock) -> None:
+    from outreach.delivery import StatusReport
+    from outreach.delivery_status import apply_status
+    from outreach.models import MessageStatusEvent
+
+    report = StatusReport(
+        channel="sms", provider_id="SM" + "y" * 300, status="delivered\x00" * 5, error_code="9" * 50
+    )
+    assert apply_status(session, clock=clock, report=report) is False  # no such message
+    assert apply_status(session, clock=clock, report=report) is False  # and stored once
+    session.commit()
+    events = list(session.scalars(select(MessageStatusEvent)))
+    assert len(events) == 1
+    assert len(events[0].status) <= 20 and "\x00" not in events[0].status

@@ -19,6 +19,8 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -52,6 +54,8 @@ class Failure:
     retry_after: str | None = None
     body: str | None = None  # raw body (e.g. an HTML 502 page) instead of Twilio's JSON
     times: int | None = 1  # None: every time
+    reset: bool = False  # drop the connection without an answer (a TCP reset)
+    hang: float = 0.0  # seconds to wait before answering (past the client's timeout)
 
 
 @dataclass
@@ -161,11 +165,15 @@ class TwilioDouble:
         with self._lock:
             self._state.calls.append(call)
             failure = self._take_failure(params.get("To", ""))
+            if failure is not None and failure.reset:
+                return 0, None, {}  # the handler drops the connection
             if failure is not None:
                 status, body, extra = _error_answer(failure)
             else:
                 status, body, extra = 201, self._accept(params), {}
             call.answered = status
+        if failure is not None and failure.hang:
+            time.sleep(failure.hang)  # nothing accepted: the client gave up meanwhile
         return status, body, extra
 
     def fetch(self, sid: str) -> tuple[int, Any, dict]:
@@ -286,6 +294,7 @@ def _handler_for(double: TwilioDouble) -> type[BaseHTTPRequestHandler]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out at once: no 40 ms stall
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -295,7 +304,13 @@ def _handler_for(double: TwilioDouble) -> type[BaseHTTPRequestHandler]:
             if self.path != prefix + ".json":
                 return self._reply(404, {"code": 20404, "message": "Not found", "status": 404})
             params = dict(parse_qsl(body, keep_blank_values=True))
-            self._reply(*double.create(params, dict(self.headers)))
+            status, answer, headers = double.create(params, dict(self.headers))
+            if status == 0:  # a reset: no answer, the socket closed with RST
+                linger = struct.pack("ii", 1, 0)
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                self.close_connection = True
+                return None
+            self._reply(status, answer, headers)
 
         def do_GET(self) -> None:
             if not double.authorised(self.headers.get("Authorization")):

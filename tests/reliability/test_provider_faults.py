@@ -1,0 +1,101 @@
+"""The Twilio double fails for a while (500, timeouts, 429 with and without Retry-After,
+connection resets), then recovers: every message is eventually sent once, and no retry comes
+before the backoff policy allows it. The dispatcher runs in-process on a frozen clock."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.twilio_sms import TwilioSmsChannel
+from outreach.clock import FrozenClock
+from outreach.db import make_engine, make_session_factory
+from outreach.dispatcher import Dispatcher, dispatch_due
+from outreach.engine_config import load_engine_config
+from outreach.models.outbox import OutboxItem
+from outreach.settings import load_settings
+from tests.doubles.twilio_double import ACCOUNT_SID, AUTH_TOKEN, Failure, TwilioDouble
+from tests.reliability.support import NOW, add_due_sends, out_messages, phone, received_by_address
+
+COUNT = 4
+FAILING = 6  # the first pass fails entirely, the second in half; then the double recovers
+
+SCENARIOS = {  # the double's failure (it counts down, so a new one per test), Retry-After
+    "500": (dict(status=500, body="<html>Internal error</html>"), None),
+    "timeout": (dict(status=503, hang=1.0), None),
+    "429 with Retry-After": (dict(code=20429, retry_after="300"), 300.0),
+    "429 without Retry-After": (dict(code=20429), None),
+    "connection reset": (dict(reset=True), None),
+}
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_a_failing_provider_then_recovering_gets_each_message_sent_once(
+    db_url: str, scenario: str
+) -> None:
+    failure, retry_after = SCENARIOS[scenario]
+    double = TwilioDouble().start()
+    double.fail_next(Failure(**failure, times=FAILING))  # type: ignore[arg-type]
+    case_ids = add_due_sends(db_url, COUNT)
+    settings = load_settings(
+        ALLERVERS_DATABASE_URL=db_url,
+        ALLERVERS_CHANNELS="sms",
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_FROM_NUMBER="+33757000001",
+        TWILIO_API_BASE_URL=double.base_url,
+    )
+    engine = make_engine(db_url)
+    sessions = make_session_factory(engine)
+    clock = FrozenClock(NOW)
+    config = load_engine_config(ALLERVERS_RATE_LIMITS="off", ALLERVERS_DISPATCH_BATCH="2")
+    dispatcher = Dispatcher(
+        sessions=sessions,
+        clock=clock,
+        channels={"sms": TwilioSmsChannel(settings, timeout=0.5)},
+        config=config,
+    )
+    backoff = config.backoff
+    attempts: dict[int, int] = {}
+    try:
+        for _ in range(10):
+            now = clock.now()
+            report = dispatch_due(dispatcher)
+            assert set(report) <= {"sent", "retry"}, report
+            with sessions() as session:
+                waiting = session.execute(
+                    select(OutboxItem.id, OutboxItem.attempts, OutboxItem.due_at).where(
+                        OutboxItem.status == "pending"
+                    )
+                ).all()
+            for row in waiting:
+                if attempts.get(row.id) != row.attempts:  # failed in this pass: its backoff
+                    delay = backoff.delay(row.attempts, retry_after)
+                    assert _utc(row.due_at) == now + timedelta(seconds=delay), (row, delay)
+                    attempts[row.id] = row.attempts
+            if not waiting:
+                break
+            next_due = min(_utc(row.due_at) for row in waiting)
+            calls = len(double.calls)
+            clock.set(next_due - timedelta(seconds=1))  # just before: nothing is retried
+            assert dispatch_due(dispatcher).total() == 0
+            assert len(double.calls) == calls
+            clock.set(next_due)
+    finally:
+        double.stop()
+        engine.dispose()
+    assert received_by_address(double) == Counter({phone(n): 1 for n in case_ids})
+    messages = out_messages(db_url)
+    assert sorted(case_id for case_id, _, _ in messages) == case_ids
+    assert {status for _, _, status in messages} == {"queued"}
+    assert max(attempts.values()) == 2  # some failed twice before the double recovered
+    answered = Counter(call.answered for call in double.calls)
+    assert answered[201] == COUNT and answered.total() == COUNT + FAILING
