@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
-from requests import RequestException
+from requests import ReadTimeout, RequestException
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 
 from outreach.delivery import DeliveryError, ErrorKind
@@ -84,7 +84,14 @@ def from_rest_exception(
 
 
 def from_transport_error(error: RequestException) -> DeliveryError:
-    """No answer from Twilio (refused, reset, timed out): retry later."""
+    """No answer from Twilio: retry later, unless it may have been sent.
+
+    A read timeout means Twilio had the whole request and did not answer in time: it may have
+    accepted the message, so resending could reach the household twice. That attempt is
+    uncertain (the team checks; a late status callback still finds the row by its id).
+    """
+    if isinstance(error, ReadTimeout):
+        return DeliveryError(ErrorKind.UNCERTAIN, code="read_timeout", detail="no answer in time")
     return DeliveryError(ErrorKind.TEMPORARY, code="connection", detail=type(error).__name__)
 
 

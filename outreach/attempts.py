@@ -157,6 +157,12 @@ def record_failure_of(
     record_failure(session, clock=dispatcher.clock, message=message, error=error)
     if item is None:  # reconciled meanwhile (a very slow provider)
         return "late"
+    if error.kind == ErrorKind.UNCERTAIN:  # maybe sent: never resent, the sequence moves on
+        now = dispatcher.clock.now()
+        close(item, now=now, status="uncertain", error=f"{error.kind} {error.code or ''}".strip())
+        if item.kind == "step" and item.enrolment is not None:
+            advance(session, now=now, enrolment=item.enrolment, config=dispatcher.config)
+        return "uncertain"
     if error.temporary:
         return _retry_or_give_up(session, dispatcher, item, message, error)
     return _after_permanent(session, dispatcher, item, message, error)

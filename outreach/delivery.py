@@ -20,6 +20,9 @@ class ErrorKind(StrEnum):
     BLOCKED = "blocked"  # the user blocked the bot (Telegram)
     CONTENT_FILTERED = "content_filtered"  # the carrier filtered the text: stop, alert the team
     WINDOW_CLOSED = "window_closed"  # WhatsApp: free text outside the 24-hour window
+    # The request reached the provider but no answer came back (read timeout): it may have been
+    # sent. Never resend blindly: flag it for the team, as after a crash mid-call.
+    UNCERTAIN = "uncertain"
     PERMANENT = "permanent"  # anything else that will not succeed by retrying
 
 

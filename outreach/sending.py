@@ -211,6 +211,18 @@ def record_failure(
     message.error_code = error.code
     message.error_kind = str(error.kind)
     message.status_at = clock.now()
+    if error.kind == ErrorKind.UNCERTAIN:
+        message.status = "uncertain"
+        session.add(
+            InboxItem(
+                kind="uncertain_send",
+                case_id=message.case_id,
+                message_id=message.id,
+                created_at=clock.now(),
+            )
+        )
+        log.warning("message %s is uncertain: %s", message.id, error.code or "")
+        return
     message.status = "pending" if error.temporary else "failed"
     if not error.temporary:
         apply_consequences(session, clock=clock, message=message, error=error)

@@ -1,6 +1,8 @@
-"""The Twilio double fails for a while (500, timeouts, 429 with and without Retry-After,
-connection resets), then recovers: every message is eventually sent once, and no retry comes
-before the backoff policy allows it. The dispatcher runs in-process on a frozen clock."""
+"""The Twilio double fails for a while (500, 429 with and without Retry-After, connection
+resets), then recovers: every message is eventually sent once, and no retry comes before the
+backoff policy allows it. A timeout is different: Twilio may have taken the message, so it is
+flagged uncertain for the team and never resent. The dispatcher runs in-process on a frozen
+clock."""
 
 from __future__ import annotations
 
@@ -25,7 +27,6 @@ FAILING = 6  # the first pass fails entirely, the second in half; then the doubl
 
 SCENARIOS = {  # the double's failure (it counts down, so a new one per test), Retry-After
     "500": (dict(status=500, body="<html>Internal error</html>"), None),
-    "timeout": (dict(status=503, hang=1.0), None),
     "429 with Retry-After": (dict(code=20429, retry_after="300"), 300.0),
     "429 without Retry-After": (dict(code=20429), None),
     "connection reset": (dict(reset=True), None),
@@ -99,3 +100,46 @@ def test_a_failing_provider_then_recovering_gets_each_message_sent_once(
     assert max(attempts.values()) == 2  # some failed twice before the double recovered
     answered = Counter(call.answered for call in double.calls)
     assert answered[201] == COUNT and answered.total() == COUNT + FAILING
+
+
+@pytest.mark.timeout(120)
+def test_a_timed_out_send_is_flagged_uncertain_and_never_resent(db_url: str) -> None:
+    from outreach.models import InboxItem
+
+    double = TwilioDouble().start()
+    double.fail_next(Failure(status=503, hang=1.0, times=2))
+    add_due_sends(db_url, COUNT)
+    settings = load_settings(
+        ALLERVERS_DATABASE_URL=db_url,
+        ALLERVERS_CHANNELS="sms",
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_FROM_NUMBER="+33757000001",
+        TWILIO_API_BASE_URL=double.base_url,
+    )
+    engine = make_engine(db_url)
+    sessions = make_session_factory(engine)
+    clock = FrozenClock(NOW)
+    config = load_engine_config(ALLERVERS_RATE_LIMITS="off", ALLERVERS_DISPATCH_BATCH="2")
+    dispatcher = Dispatcher(
+        sessions=sessions,
+        clock=clock,
+        channels={"sms": TwilioSmsChannel(settings, timeout=0.5)},
+        config=config,
+    )
+    try:
+        reports = [dispatch_due(dispatcher) for _ in range(3)]
+        clock.advance(days=2)  # long after any backoff: still nothing is resent
+        reports.append(dispatch_due(dispatcher))
+        with sessions() as session:
+            flagged = list(session.scalars(select(InboxItem.kind)))
+            items = Counter(session.scalars(select(OutboxItem.status)))
+    finally:
+        double.stop()
+        engine.dispose()
+    assert sum(report["uncertain"] for report in reports) == 2
+    assert len(double.calls) == COUNT  # two timed out, two sent, none resent
+    statuses = Counter(status for _, _, status in out_messages(db_url))
+    assert statuses == Counter({"uncertain": 2, "queued": 2})
+    assert flagged.count("uncertain_send") == 2
+    assert items["uncertain"] == 2
