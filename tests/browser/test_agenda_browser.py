@@ -18,7 +18,8 @@ from tests.browser.test_team_web import _check_accessible_basics
 from tests.e2e_support import Phone, household_in_arras
 from tests.web_support import PASSWORD
 
-pytestmark = pytest.mark.browser
+# A browser that stops answering fails the test in 2 minutes, not after the 5-minute default.
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 
 def _book_through_the_sandbox(server: LiveServer) -> tuple[str, str]:
