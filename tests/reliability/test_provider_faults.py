@@ -37,6 +37,24 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def _dispatcher(db_url: str, double: TwilioDouble) -> Dispatcher:
+    """An in-process dispatcher on a frozen clock, sending SMS to the double (0.5 s timeout)."""
+    settings = load_settings(
+        ALLERVERS_DATABASE_URL=db_url,
+        ALLERVERS_CHANNELS="sms",
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_FROM_NUMBER="+33757000001",
+        TWILIO_API_BASE_URL=double.base_url,
+    )
+    return Dispatcher(
+        sessions=make_session_factory(make_engine(db_url)),
+        clock=FrozenClock(NOW),
+        channels={"sms": TwilioSmsChannel(settings, timeout=0.5)},
+        config=load_engine_config(ALLERVERS_RATE_LIMITS="off", ALLERVERS_DISPATCH_BATCH="2"),
+    )
+
+
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_a_failing_provider_then_recovering_gets_each_message_sent_once(
@@ -46,24 +64,8 @@ def test_a_failing_provider_then_recovering_gets_each_message_sent_once(
     double = TwilioDouble().start()
     double.fail_next(Failure(**failure, times=FAILING))  # type: ignore[arg-type]
     case_ids = add_due_sends(db_url, COUNT)
-    settings = load_settings(
-        ALLERVERS_DATABASE_URL=db_url,
-        ALLERVERS_CHANNELS="sms",
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER="+33757000001",
-        TWILIO_API_BASE_URL=double.base_url,
-    )
-    engine = make_engine(db_url)
-    sessions = make_session_factory(engine)
-    clock = FrozenClock(NOW)
-    config = load_engine_config(ALLERVERS_RATE_LIMITS="off", ALLERVERS_DISPATCH_BATCH="2")
-    dispatcher = Dispatcher(
-        sessions=sessions,
-        clock=clock,
-        channels={"sms": TwilioSmsChannel(settings, timeout=0.5)},
-        config=config,
-    )
+    dispatcher = _dispatcher(db_url, double)
+    sessions, clock, config = dispatcher.sessions, dispatcher.clock, dispatcher.config
     backoff = config.backoff
     attempts: dict[int, int] = {}
     try:
@@ -92,7 +94,7 @@ def test_a_failing_provider_then_recovering_gets_each_message_sent_once(
             clock.set(next_due)
     finally:
         double.stop()
-        engine.dispose()
+        dispatcher.sessions.kw["bind"].dispose()
     assert received_by_address(double) == Counter({phone(n): 1 for n in case_ids})
     messages = out_messages(db_url)
     assert sorted(case_id for case_id, _, _ in messages) == case_ids
@@ -109,24 +111,8 @@ def test_a_timed_out_send_is_flagged_uncertain_and_never_resent(db_url: str) -> 
     double = TwilioDouble().start()
     double.fail_next(Failure(status=503, hang=1.0, times=2))
     add_due_sends(db_url, COUNT)
-    settings = load_settings(
-        ALLERVERS_DATABASE_URL=db_url,
-        ALLERVERS_CHANNELS="sms",
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER="+33757000001",
-        TWILIO_API_BASE_URL=double.base_url,
-    )
-    engine = make_engine(db_url)
-    sessions = make_session_factory(engine)
-    clock = FrozenClock(NOW)
-    config = load_engine_config(ALLERVERS_RATE_LIMITS="off", ALLERVERS_DISPATCH_BATCH="2")
-    dispatcher = Dispatcher(
-        sessions=sessions,
-        clock=clock,
-        channels={"sms": TwilioSmsChannel(settings, timeout=0.5)},
-        config=config,
-    )
+    dispatcher = _dispatcher(db_url, double)
+    sessions, clock = dispatcher.sessions, dispatcher.clock
     try:
         reports = [dispatch_due(dispatcher) for _ in range(3)]
         clock.advance(days=2)  # long after any backoff: still nothing is resent
@@ -136,7 +122,7 @@ def test_a_timed_out_send_is_flagged_uncertain_and_never_resent(db_url: str) -> 
             items = Counter(session.scalars(select(OutboxItem.status)))
     finally:
         double.stop()
-        engine.dispose()
+        dispatcher.sessions.kw["bind"].dispose()
     assert sum(report["uncertain"] for report in reports) == 2
     assert len(double.calls) == COUNT  # two timed out, two sent, none resent
     statuses = Counter(status for _, _, status in out_messages(db_url))
