@@ -246,7 +246,7 @@ def _inbound(sid: str, number: int) -> dict[str, str]:
         "SmsSid": sid,
         "SmsStatus": "received",
         "Body": "Oui, je suis disponible jeudi matin",
-        "To": "+33757000001",
+        "To": "+33639989999",
         "NumSegments": "1",
         "MessageSid": sid,
         "AccountSid": ACCOUNT,

@@ -27,7 +27,7 @@ class Phone:
 def normalise_phone(raw: str, region: str = "FR") -> Phone | None:
     """E.164 and line type of a phone number, or None when it is not a valid number.
 
-    Accepts "06 12 34 56 78", "06.12.34.56.78", "+33 6…", "0033 6…", "+33 (0)6…".
+    Accepts "06 39 98 12 34", "06.39.98.12.34", "+33 6…", "0033 6…", "+33 (0)6…".
     """
     text = _OPTIONAL_TRUNK.sub("", raw or "").strip()
     if not text or sum(ch.isdigit() for ch in text) < 6:

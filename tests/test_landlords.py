@@ -54,7 +54,7 @@ def settings_overrides(smtp: tuple[Controller, Inbox]) -> dict[str, object]:
         "ALLERVERS_SMTP_PORT": controller.port,
         "ALLERVERS_SMTP_FROM": "equipe-mobile@example.org",
         "ALLERVERS_SMTP_STARTTLS": False,
-        "ALLERVERS_TEAM_CONTACT": "03 21 00 00 00",
+        "ALLERVERS_TEAM_CONTACT": "03 65 71 00 00",
     }
 
 
@@ -135,7 +135,7 @@ def test_it_emails_the_landlord_through_a_real_smtp_server(
     assert "garanties" in mail["Subject"]
     assert FOLLOWED_FR in body and "à Arras" in body
     assert all(fact.replace("CAF/MSA", "la MSA") in body for fact in FACTS_FR)
-    assert "03 21 00 00 00" in body and "/confidentialite/bailleurs" in body
+    assert "03 65 71 00 00" in body and "/confidentialite/bailleurs" in body
 
 
 def test_it_emails_only_general_information_without_consent(
@@ -214,4 +214,4 @@ def test_it_serves_the_landlord_pages_in_each_language(client, path: str, expect
 
     assert page.status_code == 200
     assert expected in page.text
-    assert "03 21 00 00 00" in page.text or "bailleurs" not in path
+    assert "03 65 71 00 00" in page.text or "bailleurs" not in path

@@ -16,7 +16,7 @@ from outreach.settings import Settings, SettingsError, load_settings
 from tests.doubles.twilio_double import ACCOUNT_SID, AUTH_TOKEN, Failure, TwilioDouble
 
 PUBLIC_URL = "https://allervers.example.org"
-FROM = "+33757000001"
+FROM = "+33639989999"
 SERVICE = "MG" + "a" * 32
 TO = "+33639980001"
 

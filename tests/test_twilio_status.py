@@ -38,8 +38,8 @@ def settings_overrides(double: TwilioDouble) -> dict[str, object]:
         "ALLERVERS_CHANNELS": "sms,whatsapp",
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_FROM_NUMBER": "+33757000001",
-        "TWILIO_WHATSAPP_FROM": "+33757000001",
+        "TWILIO_FROM_NUMBER": "+33639989999",
+        "TWILIO_WHATSAPP_FROM": "+33639989999",
         "TWILIO_API_BASE_URL": double.base_url,
     }
 

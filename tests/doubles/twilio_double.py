@@ -339,7 +339,7 @@ def _handler_for(double: TwilioDouble) -> type[BaseHTTPRequestHandler]:
 
 # --- Twilio's requests to our webhooks ----------------------------------------------------------
 
-OUR_NUMBER = "+33757000001"
+OUR_NUMBER = "+33639989999"
 
 
 def inbound_params(sid: str, sender: str, body: str, **extra: str) -> dict[str, str]:

@@ -110,7 +110,7 @@ def serve_env(url: str, folder: Path, port: int, double: TwilioDouble, now: date
         ALLERVERS_NOW=now.isoformat(),
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER="+33757000001",
+        TWILIO_FROM_NUMBER="+33639989999",
         TWILIO_API_BASE_URL=double.base_url,
         PYTHONPATH=str(ROOT),
     )

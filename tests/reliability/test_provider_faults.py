@@ -44,7 +44,7 @@ def _dispatcher(db_url: str, double: TwilioDouble) -> Dispatcher:
         ALLERVERS_CHANNELS="sms",
         TWILIO_ACCOUNT_SID=ACCOUNT_SID,
         TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER="+33757000001",
+        TWILIO_FROM_NUMBER="+33639989999",
         TWILIO_API_BASE_URL=double.base_url,
     )
     return Dispatcher(
