@@ -18,7 +18,12 @@ from bot.twilio_webhook import SIGNATURE_HEADER
 from outreach.models import Case, ContactPoint, InboxItem, Message, MessageStatusEvent, OutboxItem
 from outreach.sending import Route, claim, deliver, outgoing_for, queue_message, record_receipt
 from tests.conftest import PUBLIC_URL
-from tests.doubles.twilio_double import ACCOUNT_SID, AUTH_TOKEN, Failure, TwilioDouble, signature
+from tests.doubles.twilio_double import (
+    Failure,
+    TwilioDouble,
+    app_settings,
+    signature,
+)
 from tests.factories import make_case
 
 PHONE = "+33639980001"
@@ -34,14 +39,7 @@ def double() -> Iterator[TwilioDouble]:
 
 @pytest.fixture
 def settings_overrides(double: TwilioDouble) -> dict[str, object]:
-    return {
-        "ALLERVERS_CHANNELS": "sms,whatsapp",
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_FROM_NUMBER": "+33639989999",
-        "TWILIO_WHATSAPP_FROM": "+33639989999",
-        "TWILIO_API_BASE_URL": double.base_url,
-    }
+    return app_settings(double.base_url)
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from tests.doubles.twilio_double import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     TwilioDouble,
+    app_settings,
     inbound_params,
     signature,
 )
@@ -43,14 +44,7 @@ def double() -> Iterator[TwilioDouble]:
 
 @pytest.fixture
 def settings_overrides(double: TwilioDouble) -> dict[str, object]:
-    return {
-        "ALLERVERS_CHANNELS": "sms,whatsapp",
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_FROM_NUMBER": "+33639989999",
-        "TWILIO_WHATSAPP_FROM": "+33639989999",
-        "TWILIO_API_BASE_URL": double.base_url,
-    }
+    return app_settings(double.base_url)
 
 
 def post(

@@ -30,6 +30,21 @@ from urllib.parse import parse_qsl
 
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "double-auth-token-0123456789abcdef"
+SENDER = "+33639989999"  # our number in tests: in the ARCEP fiction range too
+
+
+def app_settings(base_url: str, channels: str = "sms,whatsapp") -> dict[str, object]:
+    """Settings overrides that point the app's Twilio channels at a double."""
+    return {
+        "ALLERVERS_CHANNELS": channels,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": SENDER,
+        "TWILIO_WHATSAPP_FROM": SENDER,
+        "TWILIO_API_BASE_URL": base_url,
+    }
+
+
 API_VERSION = "2010-04-01"
 
 # Codes the double knows, with the HTTP status Twilio answers them with on create.
