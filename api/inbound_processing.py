@@ -10,20 +10,18 @@ SQLite transactions are serial), so two processors never handle it twice.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
-import weakref
 from collections import deque
-from collections.abc import Iterator
 from datetime import timedelta
 
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.services import Services
+from api.webhook_writes import sqlite_writer
 from outreach.inbound import process_inbound
 from outreach.models import Message
 
@@ -67,28 +65,6 @@ class InboundProcessor:
             if self._arrivals != arrivals:  # webhooks are coming in: let them through first
                 spent = time.monotonic() - began
                 time.sleep(min(MAX_PAUSE, spent * (1 / SHARE_UNDER_LOAD - 1)))
-
-
-_sqlite_writers: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
-_registry_lock = threading.Lock()
-
-
-@contextlib.contextmanager
-def sqlite_writer(services: Services) -> Iterator[None]:
-    """On SQLite, our webhook writers take turns on a lock in this process.
-
-    SQLite lets one writer at a time; the others poll with growing sleeps (up to 100 ms each),
-    which is what made the slowest webhooks slow. Waiting on a lock wakes up at once instead.
-    Other writers (the scheduler, the team UI) still queue on SQLite's own busy timeout.
-    """
-    engine = services.engine
-    if engine.dialect.name != "sqlite":
-        yield
-        return
-    with _registry_lock:
-        lock = _sqlite_writers.setdefault(engine, threading.Lock())
-    with lock:
-        yield
 
 
 def process_messages(services: Services, ids: list[int]) -> int:

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from outreach.db import DatabaseBusy
 from outreach.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,8 @@ log = logging.getLogger(__name__)
 SUFFIX = ".json"
 REJECTED = "rejected"
 _SAFE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
-# The database is (still) unreachable: keep the file and stop replaying.
-DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
+# The database is (still) unreachable, or locked for too long: keep the file and stop replaying.
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout, DatabaseBusy)
 
 
 def folder(settings: Settings, kind: str) -> Path:

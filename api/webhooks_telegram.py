@@ -18,12 +18,12 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from api import spool
 from api.deps import get_services
 from api.services import Services
+from api.webhook_writes import webhook_transaction
 from bot.telegram import NAME, callback_query_id, parse_update
 from messages import gettext
 from outreach.delivery import DeliveryError
@@ -103,7 +103,7 @@ def receive_update(services: Services, update: dict[str, Any]) -> Received | Non
     if inbound is None:
         return None
     try:
-        with services.sessions.begin() as session:
+        with webhook_transaction(services) as session:
             message, created = store_inbound(session, clock=services.clock, inbound=inbound)
             replies: tuple[int, ...] = ()
             if created and inbound.link_token:
@@ -114,8 +114,8 @@ def receive_update(services: Services, update: dict[str, Any]) -> Received | Non
                 replies=replies,
                 callback_query_id=callback_query_id(inbound.raw),
             )
-    except (OperationalError, InterfaceError):
-        # Connection refused, server gone, disk full...: keep the update on disk instead.
+    except spool.DATABASE_DOWN:
+        # Connection refused, server gone, disk full, locked...: keep the update on disk instead.
         raise DatabaseDown from None
 
 

@@ -26,8 +26,9 @@ from sqlalchemy.orm import Session
 
 from api import spool
 from api.deps import MAX_ROW_ID, get_services
-from api.inbound_processing import InboundProcessor, process_messages, sqlite_writer
+from api.inbound_processing import InboundProcessor, process_messages
 from api.services import Services
+from api.webhook_writes import webhook_transaction
 from bot.twilio_client import INBOUND_PATH, MESSAGE_ID_PARAM, STATUS_PATH
 from bot.twilio_errors import classify
 from bot.twilio_webhook import (
@@ -129,7 +130,7 @@ def _message_id(value: str | None) -> int | None:
 
 def store(services: Services, inbound: Inbound) -> Stored:
     """The only work done before answering Twilio: one small transaction."""
-    with sqlite_writer(services), services.sessions.begin() as session:
+    with webhook_transaction(services) as session:
         message, created = store_inbound(session, clock=services.clock, inbound=inbound)
         return Stored(message.id, created)
 
@@ -156,7 +157,7 @@ def handle_inbound(services: Services, inbound: Inbound) -> Stored:
 
 def record_status(services: Services, report: StatusReport, message_id: int | None) -> bool:
     """Apply one status callback and what its error means; True when it changed the message."""
-    with services.sessions.begin() as session:
+    with webhook_transaction(services) as session:
         if message_id is not None:
             _attach_provider_id(session, report, message_id)
         if not apply_status(session, clock=services.clock, report=report):

@@ -7,8 +7,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+# How long a SQLite write transaction waits for the write lock (another writer, a backup...)
+# before failing with "database is locked". A connection option, so one caller can wait less:
+# `engine.execution_options(**{LOCK_WAIT_OPTION: 2000})`.
+LOCK_WAIT_OPTION = "sqlite_lock_wait_ms"
+DEFAULT_LOCK_WAIT_MS = 30_000
+CONNECT_TIMEOUT_S = 5  # PostgreSQL
+_LOCK_WAIT_SET = "allervers_lock_wait_ms"  # what the pooled connection's busy_timeout is now
 
 
 def normalise_url(url: str) -> str:
@@ -24,11 +32,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        seconds = DEFAULT_LOCK_WAIT_MS / 1000
+        engine = create_engine(url, connect_args={"timeout": seconds}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # A server that stopped answering (network cut, not refused) must not hang a webhook forever.
+    connect_args = dict(kwargs.pop("connect_args", {}))
+    if "connect_timeout" not in make_url(url).query:
+        connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def _ensure_sqlite_folder(url: str) -> None:
@@ -44,14 +57,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={DEFAULT_LOCK_WAIT_MS}")
     cursor.close()
 
 
 def _sqlite_begin(connection: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock up front: two writers queue on busy_timeout
     # instead of failing later with "database is locked" when a read turns into a write.
+    wait = int(connection.get_execution_options().get(LOCK_WAIT_OPTION, DEFAULT_LOCK_WAIT_MS))
+    if connection.info.get(_LOCK_WAIT_SET, DEFAULT_LOCK_WAIT_MS) != wait:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
+        connection.info[_LOCK_WAIT_SET] = wait
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class DatabaseBusy(Exception):
+    """The database's write lock stayed taken longer than the caller could wait."""
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
