@@ -21,6 +21,7 @@ from collections.abc import Coroutine
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import (
     BadRequest,
@@ -73,7 +74,9 @@ class TelegramChannel:
 
     name = NAME
 
-    def __init__(self, settings: Settings, *, read_timeout: float = 15.0) -> None:
+    def __init__(
+        self, settings: Settings, *, read_timeout: float = 15.0, connect_timeout: float = 5.0
+    ) -> None:
         if not settings.telegram_bot_token:
             raise SettingsError(
                 "TELEGRAM_BOT_TOKEN: required when ALLERVERS_CHANNELS includes telegram"
@@ -82,7 +85,9 @@ class TelegramChannel:
         self._bot = Bot(
             settings.telegram_bot_token,
             base_url=f"{api}/bot",  # PTB appends the token: {api}/bot<token>/<method>
-            request=HTTPXRequest(connection_pool_size=8, read_timeout=read_timeout),
+            request=HTTPXRequest(
+                connection_pool_size=8, read_timeout=read_timeout, connect_timeout=connect_timeout
+            ),
             get_updates_request=HTTPXRequest(connection_pool_size=1, read_timeout=15.0),
         )
         self._loop = _LoopThread()
@@ -147,7 +152,8 @@ class TelegramChannel:
         except TelegramError as error:
             raise classify(error) from None
         except TimeoutError:
-            raise DeliveryError(ErrorKind.TEMPORARY, code="timeout") from None
+            # The request may be on its way: for a send, never try again (see classify).
+            raise DeliveryError(ErrorKind.UNCERTAIN, code="timeout") from None
 
 
 # --- errors --------------------------------------------------------------------------------
@@ -169,8 +175,12 @@ def classify(error: TelegramError) -> DeliveryError:
             return DeliveryError(ErrorKind.CANNOT_RECEIVE, code="400-chat-not-found")
         return DeliveryError(ErrorKind.PERMANENT, code="400", detail=error.message)
     if isinstance(error, TimedOut):
-        # The message may have gone out: a retry can send it twice (no idempotency key).
-        return DeliveryError(ErrorKind.TEMPORARY, code="timeout")
+        if isinstance(error.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout):
+            # Nothing was sent (PTB keeps httpx's exception as the cause): safe to try again.
+            return DeliveryError(ErrorKind.TEMPORARY, code="connect_timeout")
+        # The request went out and no answer came: the message may have reached the household,
+        # and the Bot API has no idempotency key. Never resent; the team checks.
+        return DeliveryError(ErrorKind.UNCERTAIN, code="timeout", detail="no answer in time")
     if isinstance(error, NetworkError | Conflict):
         return DeliveryError(ErrorKind.TEMPORARY, code="network", detail=error.message)
     if isinstance(error, ChatMigrated):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +16,7 @@ from outreach.delivery import Choice, DeliveryError, ErrorKind, Outgoing
 from outreach.models import ContactPoint, InboxItem
 from outreach.sending import NotSendable, Route, best_route, deliver, queue_message
 from outreach.settings import SettingsError, load_settings
+from tests.doubles.tcp_proxy import TcpProxy
 from tests.doubles.telegram_double import (
     TOKEN,
     TelegramDouble,
@@ -125,14 +128,35 @@ def test_a_provider_outage_is_temporary(channel, double) -> None:
     assert _error(channel).kind == ErrorKind.TEMPORARY
 
 
-def test_a_slow_provider_is_temporary(double) -> None:
+def test_a_send_without_answer_in_time_is_uncertain(double) -> None:
+    # The Bot API may have delivered it: a retry could reach the household twice.
     channel = _channel(double, read_timeout=0.2)
     double.latency = 1.0
     try:
         error = _error(channel)
     finally:
         channel.close()
-    assert error.kind == ErrorKind.TEMPORARY and error.code == "timeout"
+    assert error.kind == ErrorKind.UNCERTAIN and error.code == "timeout"
+
+
+def test_a_connection_that_times_out_before_sending_is_temporary(double) -> None:
+    upstream = urlsplit(double.base_url)
+    proxy = TcpProxy((upstream.hostname or "127.0.0.1", upstream.port or 80)).start()
+    proxy.black_hole()
+    settings = load_settings(
+        TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{proxy.port}"
+    )
+    channel = TelegramChannel(settings, connect_timeout=0.3)
+    try:
+        error = _error(channel)
+        proxy.start()  # the API answers again: the retry goes through
+        receipt = channel.send(_outgoing())
+    finally:
+        channel.close()
+        proxy.stop()
+    assert error.kind == ErrorKind.TEMPORARY and error.code == "connect_timeout"
+    assert receipt.provider_id
+    assert len(double.sent(CHAT)) == 1
 
 
 def test_a_refused_token_is_permanent_and_not_repeated(double) -> None:
@@ -189,6 +213,32 @@ def test_flood_control_puts_the_message_back_in_the_outbox(
     message = deliver(sessions, clock=clock, channels=channels, message_id=message_id)
     assert message is not None and message.status == "sent"
     assert message.provider_id == f"{CHAT}:1"
+
+
+def test_a_send_that_timed_out_is_flagged_for_the_team_and_never_resent(
+    sessions, clock, double
+) -> None:
+    channel = _channel(double, read_timeout=0.2)
+    double.latency = 1.0  # the double still delivers it, after the channel stopped waiting
+    with sessions.begin() as session:
+        case, point = _telegram_case(session, clock)
+        route = Route(channel="telegram", contact_point=point)
+        message_id = queue_message(session, clock=clock, case=case, route=route, body="Bonjour").id
+    channels = {"telegram": channel}
+    try:
+        message = deliver(sessions, clock=clock, channels=channels, message_id=message_id)
+        clock.advance(days=1)
+        again = deliver(sessions, clock=clock, channels=channels, message_id=message_id)
+    finally:
+        channel.close()
+    assert message is not None and message.status == "uncertain"
+    assert again is None or again.status == "uncertain"
+    deadline = time.monotonic() + 5
+    while not double.sent(CHAT) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the double answers after its latency
+    assert len(double.sent(CHAT)) == 1  # the household got it once
+    with sessions() as session:
+        assert session.scalars(select(InboxItem.kind)).all() == ["uncertain_send"]
 
 
 # --- parsing updates -----------------------------------------------------------------------

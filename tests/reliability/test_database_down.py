@@ -25,7 +25,7 @@ from outreach.db import make_engine
 from outreach.models import Message
 from tests.doubles.twilio_double import AUTH_TOKEN, TwilioDouble, inbound_params, signature
 from tests.reliability.support import NOW, Server, free_port, serve_env, wait_for
-from tests.reliability.tcp_proxy import TcpProxy
+from tests.doubles.tcp_proxy import TcpProxy
 
 PATH = "/webhooks/twilio/sms"
 OUTAGE = 30.0  # seconds

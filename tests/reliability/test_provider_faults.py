@@ -23,7 +23,7 @@ from outreach.models.outbox import OutboxItem
 from outreach.settings import load_settings
 from tests.doubles.twilio_double import ACCOUNT_SID, AUTH_TOKEN, Failure, TwilioDouble
 from tests.reliability.support import NOW, add_due_sends, out_messages, phone, received_by_address
-from tests.reliability.tcp_proxy import TcpProxy
+from tests.doubles.tcp_proxy import TcpProxy
 
 COUNT = 4
 FAILING = 6  # the first pass fails entirely, the second in half; then the double recovers
