@@ -21,7 +21,7 @@ from api.services import Services
 from outreach.clock import PARIS
 from outreach.dispatcher import Dispatcher
 from outreach.engine import DAILY_JOBS, DailyJob, tick
-from outreach.engine_config import EngineConfig, load_engine_config
+from outreach.engine_config import EngineConfig
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ def dispatcher_for(services: Services, config: EngineConfig | None = None) -> Di
         sessions=services.sessions,
         clock=services.clock,
         channels=services.channels,
-        config=config or load_engine_config(),
+        config=config or services.engine_config,
         telegram_bot=telegram_bot,
         sleep=time.sleep,
         count_segments=_segments,

@@ -1,4 +1,5 @@
-"""The composition root's bag of shared parts: settings, database, clock, channels."""
+"""The composition root's bag of shared parts: settings, database, clock, channels, engine
+settings (sending windows, rate limits, retries)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from outreach.clock import Clock, FrozenClock, SystemClock, parse_fixed_now
 from outreach.db import make_engine, make_session_factory
+from outreach.engine_config import EngineConfig, load_engine_config
 from outreach.settings import Settings
 
 
@@ -21,6 +23,7 @@ class Services:
     clock: Clock
     # Channel name -> channel object (see bot/); filled by api.wiring.
     channels: dict[str, Any] = field(default_factory=dict)
+    engine_config: EngineConfig = field(default_factory=load_engine_config)
 
 
 def clock_for(settings: Settings) -> Clock:

@@ -3,12 +3,14 @@
 POST /api/cases/{id}/messages sends a team member's free text on the case's best channel, outbox
 first: the row is committed (with its audit event) before the channel is called. A temporary
 provider failure leaves the message `pending` (202): `deliver` hands it to the outbox and the
-dispatcher retries it with backoff. An opted-out household is refused with 409 and the reason.
+dispatcher retries it with backoff. Outside the reply window (at night) it waits in the outbox
+until the window opens (202 with `send_at`). An opted-out household is refused with 409 and the
+reason. The rules are outreach.team_messages's, shared with the case page.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response
@@ -20,14 +22,12 @@ from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
 from messages import gettext
 from outreach import audit
 from outreach.cases import case_exists, get_case
-from outreach.clock import Clock
 from outreach.models import Case, Message, TeamUser
-from outreach.sending import NotSendable, best_route, deliver, queue_message
+from outreach.sending import NotSendable, deliver
+from outreach.team_messages import MessageRefused, write_to_household
 
 router = APIRouter(prefix="/api", tags=["messages"])
 
-MAX_BODY_LENGTH = 1000
-SESSION_WINDOW = timedelta(hours=24)  # WhatsApp: free text only within 24 h of their message
 WAITING = frozenset({"pending", "sending"})
 
 
@@ -69,6 +69,9 @@ class SentMessagePublic(MessagePublic):
     # True when the provider could not take it yet: it stays pending and the dispatcher
     # retries it with backoff. The answer is then 202, not 201.
     will_retry: bool
+    # Written outside the reply window (at night, by default 21:00-08:00 in Paris): it waits
+    # in the outbox and is sent at this time. The answer is then 202, not 201.
+    send_at: datetime | None
 
 
 class MessageListPublic(BaseModel):
@@ -82,7 +85,12 @@ class MessageListPublic(BaseModel):
     "/cases/{case_id}/messages",
     response_model=SentMessagePublic,
     status_code=201,
-    responses={202: {"description": "Kept pending after a temporary failure; retried later."}},
+    responses={
+        202: {
+            "description": "Kept pending: after a temporary failure (retried later), or written"
+            " outside the reply window (sent when it opens, at `send_at`)."
+        }
+    },
 )
 def send_team_message(
     case_id: RowId,
@@ -93,53 +101,38 @@ def send_team_message(
     user: CurrentUser,
 ) -> SentMessagePublic:
     case = _visible_case(session, user=user, case_id=case_id)
-    body = payload.body.strip()
-    if not body:
-        raise HTTPException(422, detail=gettext("The message is empty."))
-    if len(body) > MAX_BODY_LENGTH:
-        raise HTTPException(
-            422,
-            detail=gettext(
-                "The message is too long ({length} characters, at most {limit}).",
-                length=len(body),
-                limit=MAX_BODY_LENGTH,
-            ),
-        )
     enabled = tuple(
         name for name in services.settings.enabled_channels if name in services.channels
     )
     try:
-        route = best_route(case, enabled)
+        queued = write_to_household(
+            session,
+            clock=services.clock,
+            case=case,
+            author=user,
+            text=payload.body,
+            channels=enabled,
+            reply_window=services.engine_config.windows["reply"],
+        )
     except NotSendable as refusal:
         raise HTTPException(409, detail=str(refusal)) from None
-    message = queue_message(
-        session, clock=services.clock, case=case, route=route, body=body, author_id=user.id
-    )
-    audit.record(
-        session,
-        clock=services.clock,
-        actor=user,
-        action="message.send",
-        case_id=case.id,
-        message_id=message.id,
-        channel=route.channel,
-    )
-    in_session = _in_session(session, clock=services.clock, case=case, channel=route.channel)
-    message_id = message.id
+    except MessageRefused as refusal:
+        raise HTTPException(422, detail=str(refusal)) from None
     session.commit()  # outbox first: the row exists before the provider is called
-    deliver(
-        services.sessions,
-        clock=services.clock,
-        channels=services.channels,
-        message_id=message_id,
-        in_session=in_session,
-    )
-    session.refresh(message)
-    will_retry = message.status in WAITING
-    if will_retry:
+    if queued.send_at is None:
+        deliver(
+            services.sessions,
+            clock=services.clock,
+            channels=services.channels,
+            message_id=queued.message_id,
+            in_session=queued.in_session,
+        )
+    message = session.get_one(Message, queued.message_id, populate_existing=True)
+    will_retry = queued.send_at is None and message.status in WAITING
+    if will_retry or queued.send_at is not None:
         response.status_code = 202
     public = MessagePublic.of(message)
-    return SentMessagePublic(**public.model_dump(), will_retry=will_retry)
+    return SentMessagePublic(**public.model_dump(), will_retry=will_retry, send_at=queued.send_at)
 
 
 @router.get("/cases/{case_id}/messages", response_model=MessageListPublic)
@@ -187,14 +180,3 @@ def _visible_case(session: Session, *, user: TeamUser, case_id: int) -> Case:
             raise HTTPException(403, detail=gettext("This case is not in your sectors."))
         raise HTTPException(404, detail=gettext("Case not found."))
     return case
-
-
-def _in_session(session: Session, *, clock: Clock, case: Case, channel: str) -> bool:
-    """The household wrote to us on this channel within the last 24 hours."""
-    latest = session.scalar(
-        select(Message.created_at)
-        .where(Message.case_id == case.id, Message.direction == "in", Message.channel == channel)
-        .order_by(Message.created_at.desc())
-        .limit(1)
-    )
-    return latest is not None and latest >= clock.now() - SESSION_WINDOW

@@ -91,11 +91,11 @@ def _resend(
         return "limited"
     claim(session, message_id=message.id, now=now)
     item.attempts += 1
-    in_session = item.kind == "confirmation" or _wrote_recently(session, message, now=now)
+    in_session = item.kind == "confirmation" or wrote_recently(session, message, now=now)
     return Ready(item.id, message, in_session=in_session, charged=charged)
 
 
-def _wrote_recently(session: Session, message: Message, *, now: datetime) -> bool:
+def wrote_recently(session: Session, message: Message, *, now: datetime) -> bool:
     """The household wrote on this channel in the last 24 hours (WhatsApp's session window)."""
     found = session.scalar(
         select(Message.id)

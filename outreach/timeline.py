@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from messages import N_, gettext, ngettext
+from messages.formatting import visit_date
 from outreach.followup import step_kind_label, step_status_label
 from outreach.inbox import kind_label
 from outreach.models import (
@@ -27,6 +28,7 @@ from outreach.models import (
     Message,
     TeamUser,
 )
+from outreach.models.outbox import OutboxItem
 
 PER_SOURCE = 300  # the most recent rows each source reads
 IMPORT_BATCHES = 36  # three years of monthly lists
@@ -108,11 +110,28 @@ def message_entries(context: TimelineContext) -> list[TimelineEntry]:
         .order_by(Message.id.desc())
         .limit(PER_SOURCE)
     )
-    return [_message_entry(context, message) for message in rows]
+    planned = _planned_sends(context)
+    return [_message_entry(context, message, planned.get(message.id)) for message in rows]
 
 
-def _message_entry(context: TimelineContext, message: Message) -> TimelineEntry:
+def _planned_sends(context: TimelineContext) -> dict[int, datetime]:
+    """When the outbox will (try to) send the case's waiting messages."""
+    rows = context.session.execute(
+        select(OutboxItem.message_id, OutboxItem.due_at).where(
+            OutboxItem.case_id == context.case.id,
+            OutboxItem.status == "pending",
+            OutboxItem.message_id.is_not(None),
+        )
+    )
+    return {message_id: due_at for message_id, due_at in rows}
+
+
+def _message_entry(
+    context: TimelineContext, message: Message, planned: datetime | None = None
+) -> TimelineEntry:
     facts = [channel_label(message.channel), status_label(message.status)]
+    if planned is not None and message.status == "pending":
+        facts.append(gettext("will be sent {when}", when=visit_date(planned, "fr")))
     if message.direction == "in":
         return TimelineEntry(
             at=message.created_at,

@@ -11,9 +11,11 @@ from __future__ import annotations
 import io
 import re
 import string
+from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -91,3 +93,30 @@ def test_it_writes_arabic_texts_in_arabic() -> None:
     not_arabic = [msgid for msgid in TENANT_MSGIDS if not letters.search(arabic[msgid].string)]
 
     assert not_arabic == []
+
+
+def _msgids_in(folder: Path, pattern: str, method: str) -> set[tuple[str, str]]:
+    keywords = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+    found = set()
+    for name, line, message, _, _ in extract_from_dir(
+        folder, [(pattern, method)], {pattern: {}}, keywords=keywords
+    ):
+        msgid = message[0] if isinstance(message, tuple) else message
+        if msgid:
+            found.add((msgid, f"{folder.name}/{name}:{line}"))
+    return found
+
+
+def test_every_text_in_the_code_and_the_pages_has_its_french_translation() -> None:
+    # The code is written in English; the team and the households read French first.
+    root = LOCALE_DIR.parent.parent
+    used = set()
+    for package in ("api", "bot", "messages", "outreach"):
+        used |= _msgids_in(root / package, "**.py", "python")
+    used |= _msgids_in(root / "api" / "templates", "**.html", "jinja2.ext:babel_extract")
+    french = _catalog("fr")
+    missing = sorted(
+        (where, msgid) for msgid, where in used if msgid not in french or not french[msgid].string
+    )
+    assert len(used) > 500
+    assert missing == [], f"{len(missing)} texts without French, first: {missing[:5]}"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from api.scheduler import dispatcher_for
 from outreach.delivery import DeliveryError, ErrorKind, Inbound, Outgoing, SendReceipt
+from outreach.dispatcher import dispatch_due
 from outreach.inbound import process_inbound, store_inbound
 from outreach.models import AuditEvent, Message
 from tests.factories import make_case, make_user
@@ -169,3 +171,25 @@ def test_it_lists_the_conversation_newest_last_in_pages(client, auth, sessions, 
             )
         )
     assert reads == 3
+
+
+def test_a_message_written_at_night_waits_for_the_morning(
+    client, auth, services, sessions, clock
+) -> None:
+    case_id = _case(sessions, clock)
+    clock.set(datetime(2026, 12, 1, 21, 30, tzinfo=UTC))  # Tuesday 22:30 in Paris
+    response = client.post(f"/api/cases/{case_id}/messages", json={"body": "Bonjour"}, headers=auth)
+    assert response.status_code == 202, response.text
+    sent = response.json()
+    morning = datetime(2026, 12, 2, 7, 0, tzinfo=UTC)  # Wednesday 08:00 in Paris
+    assert (sent["status"], sent["will_retry"]) == ("pending", False)
+    assert datetime.fromisoformat(sent["send_at"]) == morning
+    dispatcher = dispatcher_for(services)
+    clock.set(morning - timedelta(minutes=1))
+    assert dispatch_due(dispatcher).total() == 0
+    [message] = _messages(sessions)
+    assert (message.status, message.provider_id) == ("pending", None)
+    clock.set(morning)
+    dispatch_due(dispatcher)
+    [message] = _messages(sessions)
+    assert message.status == "delivered" and message.sent_at == morning

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -55,6 +58,26 @@ def test_it_answers_the_household_and_shows_it_in_the_timeline(
         assert (message.direction, message.status, message.author_id) == (
             "out", "delivered", coordinator.id,
         )  # fmt: skip
+
+
+def test_an_answer_written_at_night_waits_for_the_morning_and_says_so(
+    web, sessions, clock, coordinator
+) -> None:
+    clock.set(datetime(2026, 12, 5, 22, 15, tzinfo=UTC))  # Saturday 23:15 in Paris
+    case_id = _case(sessions, clock)
+    sign_in(web, coordinator.email)
+    _page, csrf = _open(web, case_id)
+    response = web.post(
+        f"/cases/{case_id}/messages",
+        data={"body": "Bonjour, je passe lundi", "csrf": csrf},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == f"/cases/{case_id}#timeline"
+    page, _ = _open(web, case_id)
+    text = html.unescape(page)
+    assert "en attente d'envoi · partira dimanche 6 décembre à 8 h" in text
+    with sessions() as session:
+        assert session.scalar(select(Message.status)) == "pending"
 
 
 def test_it_refuses_to_answer_an_opted_out_household_with_the_reason(

@@ -6,31 +6,26 @@ shows the case page again with the reason next to the form.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from api.deps import ServicesDep, SessionDep
-from api.services import Services
 from api.web.access import visible_case
 from api.web.auth import FormUserDep, require_coordinator
 from api.web.case_page import render_case
 from api.web.rendering import PageError
 from messages import gettext
 from outreach import audit
-from outreach.clock import Clock
 from outreach.followup import FollowupError, StepChange, add_note, add_step, get_step, update_step
-from outreach.models import Case, Message, TeamUser
-from outreach.sending import NotSendable, best_route, deliver, queue_message
+from outreach.models import TeamUser
+from outreach.sending import NotSendable, deliver
+from outreach.team_messages import MessageRefused, write_to_household
 
 router = APIRouter(include_in_schema=False)
 
-MAX_ANSWER_LENGTH = 1000
-SESSION_WINDOW = timedelta(hours=24)  # WhatsApp: free text only within 24 h of their message
 LongText = Annotated[str, Form(max_length=10_000)]
 ShortText = Annotated[str, Form(max_length=200)]
 
@@ -50,68 +45,35 @@ def answer(
 ) -> Response:
     """Write to the household on its best channel, outbox first (like the JSON API)."""
     case = visible_case(session, user=web.user, case_id=case_id)
-    text = body.strip()
+    enabled = tuple(
+        name for name in services.settings.enabled_channels if name in services.channels
+    )
     try:
-        message_id = _queue_answer(session, services, web.user, case, text)
-    except (NotSendable, ValueError) as refusal:
+        queued = write_to_household(
+            session,
+            clock=services.clock,
+            case=case,
+            author=web.user,
+            text=body,
+            channels=enabled,
+            reply_window=services.engine_config.windows["reply"],
+        )
+    except (NotSendable, MessageRefused) as refusal:
         status = 409 if isinstance(refusal, NotSendable) else 422
         return render_case(
             request, session, services, web, case,
             errors={"answer": str(refusal)}, drafts={"answer": body}, status_code=status,
         )  # fmt: skip
-    in_session = _in_session(session, services.clock, case)
     session.commit()  # outbox first: the row exists before the provider is called
-    deliver(
-        services.sessions,
-        clock=services.clock,
-        channels=services.channels,
-        message_id=message_id,
-        in_session=in_session,
-    )
-    return _back(case.id, "timeline")
-
-
-def _queue_answer(
-    session: Session, services: Services, user: TeamUser, case: Case, text: str
-) -> int:
-    if not text:
-        raise ValueError(gettext("The message is empty."))
-    if len(text) > MAX_ANSWER_LENGTH:
-        raise ValueError(
-            gettext(
-                "The message is too long ({length} characters, at most {limit}).",
-                length=len(text),
-                limit=MAX_ANSWER_LENGTH,
-            )
+    if queued.send_at is None:
+        deliver(
+            services.sessions,
+            clock=services.clock,
+            channels=services.channels,
+            message_id=queued.message_id,
+            in_session=queued.in_session,
         )
-    enabled = tuple(
-        name for name in services.settings.enabled_channels if name in services.channels
-    )
-    route = best_route(case, enabled)
-    message = queue_message(
-        session, clock=services.clock, case=case, route=route, body=text, author_id=user.id
-    )
-    audit.record(
-        session,
-        clock=services.clock,
-        actor=user,
-        action="message.send",
-        case_id=case.id,
-        message_id=message.id,
-        channel=route.channel,
-    )
-    return message.id
-
-
-def _in_session(session: Session, clock: Clock, case: Case) -> bool:
-    """The household wrote to us within the last 24 hours (WhatsApp's free-text window)."""
-    latest = session.scalar(
-        select(Message.created_at)
-        .where(Message.case_id == case.id, Message.direction == "in")
-        .order_by(Message.created_at.desc())
-        .limit(1)
-    )
-    return latest is not None and latest >= clock.now() - SESSION_WINDOW
+    return _back(case.id, "timeline")
 
 
 @router.post("/cases/{case_id}/notes")

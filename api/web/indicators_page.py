@@ -131,7 +131,7 @@ def _extra(table: Table) -> dict[str, Any]:
         title = (
             gettext(table.title)
             + " · "
-            + gettext("by sector" if by == "sector" else "by import month")
+            + (gettext("by sector") if by == "sector" else gettext("by import month"))
         )
         return bar_chart(title, series, groups, chart_id=f"chart-{table.key}-{by}")
 
