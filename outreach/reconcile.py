@@ -47,12 +47,19 @@ def reconcile(session: Session, *, clock: Clock, config: EngineConfig) -> Counte
 
 
 def _settle(session: Session, *, now: datetime, item: OutboxItem, config: EngineConfig) -> str:
-    message = item.message
+    # Locked, so that another reconciler (another process, or this one's catch-up job) cannot
+    # flag the same message meanwhile; it skips locked rows.
+    message = (
+        session.get(Message, item.message_id, with_for_update=True, populate_existing=True)
+        if item.message_id is not None
+        else None
+    )
     if message is None or message.status == "pending":
         release(item)
         return "released"
-    if message.status == "sending":
-        _flag_uncertain(session, now=now, message=message)
+    if message.status in ("sending", "uncertain"):
+        if message.status == "sending":
+            _flag_uncertain(session, now=now, message=message)
         close(item, now=now, status="uncertain", error="died during the provider call")
         outcome = "uncertain"
     else:
@@ -75,6 +82,10 @@ def _flag_uncertain(session: Session, *, now: datetime, message: Message) -> Non
 
 
 def _stuck_sending(session: Session, *, before: datetime) -> list[Message]:
+    """Messages left `sending` outside any claimed outbox row (those are settled with their row)."""
+    claimed = select(OutboxItem.id).where(
+        OutboxItem.message_id == Message.id, OutboxItem.status == "running"
+    )
     return list(
         session.scalars(
             select(Message)
@@ -82,6 +93,7 @@ def _stuck_sending(session: Session, *, before: datetime) -> list[Message]:
                 Message.direction == "out",
                 Message.status == "sending",
                 func.coalesce(Message.status_at, Message.created_at) < before,
+                ~claimed.exists(),
             )
             .order_by(Message.id)
             .limit(500)

@@ -7,6 +7,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from outreach.clock import PARIS
@@ -160,3 +161,46 @@ def test_a_broken_row_holds_up_only_itself(sessions, clock) -> None:
     clock.advance(minutes=11)
     assert tick(engine)["error"] == 1  # taken back after the lease, still broken, never sent
     assert len(sms.sent) == 2
+
+
+@pytest.mark.postgres
+def test_two_reconcilers_at_once_flag_each_message_once_and_keep_its_row_uncertain(
+    postgres_url, clock
+) -> None:
+    # One reconciler is half-way through the rows of a dead dispatcher when another one (another
+    # process, or this one's catch-up job) runs: each message is flagged once, by one of them.
+    from outreach.dispatcher import _prepare_batch
+    from outreach.outbox import stale_claims
+    from outreach.reconcile import _settle, reconcile
+
+    engine = make_engine(postgres_url)
+    sessions = make_session_factory(engine)
+    clock.set(START)
+    _enrol(sessions, clock, count=5)
+    engine_dispatcher = dispatcher(sessions, clock, {"sms": RecordingChannel("sms", clock)})
+    with sessions.begin() as session:
+        ids = claim_due(session, now=clock.now(), token="dead", limit=10)
+    _prepare_batch(engine_dispatcher, ids, "dead")  # messages `sending`; then the process died
+    clock.advance(minutes=11)
+    config = engine_dispatcher.config
+    lease = timedelta(seconds=config.claim_lease_seconds)
+    try:
+        with sessions.begin() as first:
+            claimed = stale_claims(first, now=clock.now(), lease=lease)
+            assert len(claimed) == 5
+            _settle(first, now=clock.now(), item=claimed[0], config=config)
+            with sessions.begin() as second:  # meanwhile
+                reconcile(second, clock=clock, config=config)
+            for item in claimed[1:]:
+                _settle(first, now=clock.now(), item=item, config=config)
+        with sessions() as session:
+            statuses = session.execute(select(Message.status).where(Message.direction == "out"))
+            items = session.scalars(select(OutboxItem.status).where(OutboxItem.id.in_(ids)))
+            flagged = session.scalars(
+                select(InboxItem.message_id).where(InboxItem.kind == "uncertain_send")
+            ).all()
+            assert [row[0] for row in statuses] == ["uncertain"] * 5
+            assert list(items) == ["uncertain"] * 5
+            assert sorted(flagged) == sorted(set(flagged)) and len(flagged) == 5
+    finally:
+        engine.dispose()

@@ -23,9 +23,9 @@ from sqlalchemy.engine import make_url
 
 from outreach.db import make_engine
 from outreach.models import Message
+from tests.doubles.tcp_proxy import TcpProxy
 from tests.doubles.twilio_double import AUTH_TOKEN, TwilioDouble, inbound_params, signature
 from tests.reliability.support import NOW, Server, free_port, serve_env, wait_for
-from tests.doubles.tcp_proxy import TcpProxy
 
 PATH = "/webhooks/twilio/sms"
 OUTAGE = 30.0  # seconds

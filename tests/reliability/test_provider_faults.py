@@ -21,9 +21,9 @@ from outreach.dispatcher import Dispatcher, dispatch_due
 from outreach.engine_config import load_engine_config
 from outreach.models.outbox import OutboxItem
 from outreach.settings import load_settings
+from tests.doubles.tcp_proxy import TcpProxy
 from tests.doubles.twilio_double import ACCOUNT_SID, AUTH_TOKEN, Failure, TwilioDouble
 from tests.reliability.support import NOW, add_due_sends, out_messages, phone, received_by_address
-from tests.doubles.tcp_proxy import TcpProxy
 
 COUNT = 4
 FAILING = 6  # the first pass fails entirely, the second in half; then the double recovers
