@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from api.services import Services, build_services
+from messages import gettext
 from outreach.settings import SettingsError, load_settings
 
 app = typer.Typer(
@@ -32,7 +33,7 @@ def db_upgrade() -> None:
 
     svc = services()
     upgrade(svc.engine)
-    typer.echo("Base de données à jour.")
+    typer.echo(gettext("Database up to date."))
 
 
 @user_app.command("add")
@@ -59,10 +60,10 @@ def user_add(
             )
             user_id = created.user.id
     except UserError as error:
-        typer.echo(f"Erreur : {error}", err=True)
+        typer.echo(gettext("Error: {reason}", reason=error), err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"Membre n°{user_id} créé ({role}).")
-    typer.echo("Jeton d'API (affiché une seule fois, conservez-le) :")
+    typer.echo(gettext("Team member no. {id} created ({role}).", id=user_id, role=role))
+    typer.echo(gettext("API token (shown only once, keep it safe):"))
     typer.echo(created.token)
 
 

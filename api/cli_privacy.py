@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from messages import gettext
+
 retention_app = typer.Typer(help="Retention limits (RGPD).", no_args_is_help=True)
 
 
@@ -26,6 +28,12 @@ def retention_run() -> None:
     finally:
         services.engine.dispose()
     counts = report.as_dict()
-    typer.echo(f"Dossiers anonymisés : {counts['anonymised']}, échecs : {counts['failed']}.")
+    typer.echo(
+        gettext(
+            "Cases anonymised: {anonymised}, failures: {failed}.",
+            anonymised=counts["anonymised"],
+            failed=counts["failed"],
+        )
+    )
     if report.failed:
         raise typer.Exit(1)

@@ -98,11 +98,12 @@ def landlord_address(case: Case, channel: str) -> str:
     """The landlord's phone (E.164) or e-mail, or LandlordNotReachable with the reason."""
     landlord = case.landlord
     if landlord is None:
-        raise LandlordNotReachable("Aucun bailleur connu pour ce dossier.")
+        raise LandlordNotReachable(gettext("No landlord is known for this case."))
     address = landlord.phone if channel == "sms" else landlord.email
     if not address:
-        what = "téléphone" if channel == "sms" else "adresse électronique"
-        raise LandlordNotReachable(f"Le bailleur n'a pas de {what} connu.")
+        if channel == "sms":
+            raise LandlordNotReachable(gettext("The landlord has no known phone number."))
+        raise LandlordNotReachable(gettext("The landlord has no known e-mail address."))
     return address
 
 
@@ -123,10 +124,12 @@ def queue_sms(
     """A pending SMS to the landlord (sent by outreach.sending.deliver after commit)."""
     address = landlord_address(case, "sms")
     if opted_out(session, address):
-        raise LandlordNotReachable("Le bailleur a demandé à ne plus recevoir de messages (STOP).")
+        raise LandlordNotReachable(
+            gettext("The landlord asked to receive no more messages (STOP).")
+        )
     channel = next((name for name in PHONE_CHANNELS if name in enabled), None)
     if channel is None:
-        raise LandlordNotReachable("Le canal SMS n'est pas activé.")
+        raise LandlordNotReachable(gettext("The SMS channel is not enabled."))
     text = compose_sms(session, case=case, public_url=public_url)
     message = _message(clock, channel=channel, address=address, text=text, author_id=author_id)
     session.add(message)
@@ -147,7 +150,9 @@ def record_email(
     """A pending e-mail row and the mail to hand to outreach.mail.send_mail after commit."""
     address = landlord_address(case, "email")
     if opted_out(session, address):
-        raise LandlordNotReachable("Le bailleur a demandé à ne plus recevoir de messages (STOP).")
+        raise LandlordNotReachable(
+            gettext("The landlord asked to receive no more messages (STOP).")
+        )
     text = compose_email(session, case=case, public_url=public_url, contact=contact)
     stored = address if len(address) <= MAX_ADDRESS else f"landlord:{case.landlord_id}"
     message = _message(clock, channel="email", address=stored, text=text, author_id=author_id)

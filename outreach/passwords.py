@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from messages import gettext
 from outreach import audit
 from outreach.clock import Clock
 from outreach.models import LoginSession, TeamUser
@@ -33,7 +34,7 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")
 
 
 class PasswordError(ValueError):
-    """The password cannot be used; the message (French) says why."""
+    """The password cannot be used; the message (translated, French first) says why."""
 
 
 class LoginOutcome(StrEnum):
@@ -55,11 +56,15 @@ def hash_password(password: str) -> str:
 
 def check_strength(password: str) -> None:
     if len(password) < MIN_LENGTH:
-        raise PasswordError(f"le mot de passe doit compter au moins {MIN_LENGTH} caractères")
+        raise PasswordError(
+            gettext("the password must be at least {minimum} characters long", minimum=MIN_LENGTH)
+        )
     if len(password) > MAX_LENGTH:
-        raise PasswordError(f"le mot de passe compte au plus {MAX_LENGTH} caractères")
+        raise PasswordError(
+            gettext("the password can be at most {maximum} characters long", maximum=MAX_LENGTH)
+        )
     if password.strip() != password or not password.strip():
-        raise PasswordError("le mot de passe ne peut pas commencer ni finir par une espace")
+        raise PasswordError(gettext("the password cannot start or end with a space"))
 
 
 def set_password(session: Session, *, clock: Clock, user: TeamUser, password: str) -> None:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from messages import gettext
 from outreach.clock import Clock
 from outreach.delivery import (
     PERMANENT_FOR_ADDRESS,
@@ -54,7 +55,7 @@ def best_route(
 ) -> Route:
     """The channel and address to reach a household now, or NotSendable with the reason."""
     if case.opted_out:
-        raise NotSendable("Le foyer a demandé à ne plus recevoir de messages (STOP).")
+        raise NotSendable(gettext("The household asked to receive no more messages (STOP)."))
     for channel in preference:
         if channel not in enabled:
             continue
@@ -64,7 +65,7 @@ def best_route(
             if channel in ("sms", "sandbox") and not point.sms_capable:
                 continue
             return Route(channel=channel, contact_point=point)
-    raise NotSendable("Aucun moyen de contact utilisable pour ce foyer.")
+    raise NotSendable(gettext("There is no usable way to contact this household."))
 
 
 def queue_message(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from messages import gettext
 from outreach.clock import Clock
 from outreach.models import ROLES, Sector, TeamUser
 
@@ -43,13 +44,21 @@ def add_user(
     """Create a team member with a fresh API token."""
     email = email.strip().lower()
     if not EMAIL.match(email):
-        raise UserError(f"adresse e-mail invalide : {email!r}")
+        raise UserError(gettext("invalid e-mail address: {email}", email=repr(email)))
     if role not in ROLES:
-        raise UserError(f"rôle inconnu : {role!r} (attendu : {', '.join(ROLES)})")
+        raise UserError(
+            gettext(
+                "unknown role: {role} (expected: {roles})",
+                role=repr(role),
+                roles=", ".join(ROLES),
+            )
+        )
     if not name.strip():
-        raise UserError("le nom est obligatoire")
+        raise UserError(gettext("the name is required"))
     if session.scalar(select(TeamUser.id).where(TeamUser.email == email)) is not None:
-        raise UserError(f"un membre de l'équipe existe déjà avec l'adresse {email}")
+        raise UserError(
+            gettext("a team member already exists with the address {email}", email=email)
+        )
     sectors = _sectors(session, sector_codes)
     token = secrets.token_urlsafe(32)
     user = TeamUser(
@@ -87,5 +96,5 @@ def _sectors(session: Session, codes: tuple[str, ...]) -> list[Sector]:
     found = list(session.scalars(select(Sector).where(Sector.code.in_(codes))))
     missing = sorted(set(codes) - {sector.code for sector in found})
     if missing:
-        raise UserError(f"secteur(s) inconnu(s) : {', '.join(missing)}")
+        raise UserError(gettext("unknown sector(s): {codes}", codes=", ".join(missing)))
     return found
