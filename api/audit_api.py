@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 
 from api.deps import MAX_ROW_ID, CurrentUser, ServicesDep, SessionDep
+from messages import gettext
 from outreach import audit
 from outreach.models import AuditEvent, TeamUser
 
@@ -44,7 +45,7 @@ class AuditPagePublic(BaseModel):
 
 def _coordinator_only(user: TeamUser) -> None:
     if not user.is_coordinator:
-        raise HTTPException(403, detail="Réservé à la coordination.")
+        raise HTTPException(403, detail=gettext("Reserved for the coordination team."))
 
 
 def _query(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
 from api.schemas import CaseListPublic, CasePublic
+from messages import gettext
 from outreach import audit
 from outreach.cases import CaseFilters, case_exists, get_case, list_cases
 from outreach.models import CASE_STATUSES, STAGES
@@ -32,9 +33,9 @@ def cases_index(
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> CaseListPublic:
     if status is not None and status not in CASE_STATUSES:
-        raise HTTPException(422, detail=f"Statut inconnu : {status}.")
+        raise HTTPException(422, detail=gettext("Unknown status: {status}.", status=status))
     if stage is not None and stage not in STAGES:
-        raise HTTPException(422, detail=f"Étape de procédure inconnue : {stage}.")
+        raise HTTPException(422, detail=gettext("Unknown procedure stage: {stage}.", stage=stage))
     filters = CaseFilters(
         status=status, sector=sector, stage=stage, month=month, q=q, opted_out=opted_out
     )
@@ -62,7 +63,7 @@ def case_show(
     case = get_case(session, user=user, case_id=case_id)
     if case is None:
         if case_exists(session, case_id=case_id):
-            raise HTTPException(403, detail="Ce dossier n'appartient pas à vos secteurs.")
-        raise HTTPException(404, detail="Dossier introuvable.")
+            raise HTTPException(403, detail=gettext("This case is not in your sectors."))
+        raise HTTPException(404, detail=gettext("Case not found."))
     audit.record(session, clock=services.clock, actor=user, action="case.read", case_id=case.id)
     return CasePublic.of(case)

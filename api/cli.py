@@ -38,10 +38,10 @@ def db_upgrade() -> None:
 
 @user_app.command("add")
 def user_add(
-    email: Annotated[str, typer.Option(help="Adresse e-mail (identifiant).")],
-    name: Annotated[str, typer.Option(help="Nom affiché.")],
-    role: Annotated[str, typer.Option(help="coordinator ou worker.")],
-    sector: Annotated[list[str] | None, typer.Option(help="Code secteur (répétable).")] = None,
+    email: Annotated[str, typer.Option(help="E-mail address (the login).")],
+    name: Annotated[str, typer.Option(help="Name shown to the team.")],
+    role: Annotated[str, typer.Option(help="coordinator or worker.")],
+    sector: Annotated[list[str] | None, typer.Option(help="Sector code (repeatable).")] = None,
 ) -> None:
     """Add a team member and print their API token (shown only once)."""
     from outreach.db import transaction

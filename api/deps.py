@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from sqlalchemy.orm import Session
 
 from api.services import Services
+from messages import gettext
 from outreach.models import TeamUser
 from outreach.users import user_for_token
 
@@ -46,14 +47,14 @@ def get_current_user(request: Request, session: SessionDep) -> TeamUser:
     if scheme.lower() != "bearer" or not token.strip():
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            detail="Authentification requise : en-tête Authorization: Bearer <jeton>.",
+            detail=gettext("Authentication required: header Authorization: Bearer <token>."),
             headers={"WWW-Authenticate": "Bearer"},
         )
     user = user_for_token(session, token.strip())
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            detail="Jeton invalide ou révoqué.",
+            detail=gettext("Invalid or revoked token."),
             headers={"WWW-Authenticate": "Bearer"},
         )
     return user

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
 from api.team_messages import _visible_case
 from api.templating import templates
+from messages import gettext
 from outreach import audit
 from outreach.models import Case, TeamUser
 from outreach.person_rights import ERASE_CONFIRMATION, ErasureNotConfirmed, erase_case, export_case
@@ -31,7 +32,7 @@ class ErasurePublic(BaseModel):
 
 def _coordinator_case(session: SessionDep, user: TeamUser, case_id: int) -> Case:
     if not user.is_coordinator:
-        raise HTTPException(403, detail="Réservé à la coordination.")
+        raise HTTPException(403, detail=gettext("Reserved for the coordination team."))
     return _visible_case(session, user=user, case_id=case_id)
 
 

@@ -17,13 +17,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from messages import N_, gettext
 from outreach import audit
 from outreach.clock import Clock
 from outreach.models import CalendarFeed, TeamUser, Visit
 
 PAST = timedelta(days=60)
 FUTURE = timedelta(days=366)
-SUMMARY = "Visite à domicile — {reference}"
+SUMMARY = N_("Home visit — {reference}")
 PRODID = "-//Aller-Vers//Agenda des visites//FR"
 
 
@@ -128,7 +129,7 @@ def build_ics(visits: Iterable[Visit], *, now: datetime, host: str = "allervers"
             f"DTSTAMP:{_utc(now)}",
             f"DTSTART:{_utc(visit.starts_at)}",
             f"DTEND:{_utc(visit.ends_at)}",
-            f"SUMMARY:{_text(SUMMARY.format(reference=case.reference))}",
+            f"SUMMARY:{_text(gettext(SUMMARY, reference=case.reference))}",
         ]
         if place:
             lines.append(f"LOCATION:{_text(place)}")
