@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import select
 
@@ -17,9 +18,9 @@ from outreach.clock import FrozenClock
 from outreach.conversation import jobs
 from outreach.dispatcher import Dispatcher
 from outreach.engine import tick
-from outreach.models import Case, Message
+from outreach.models import Case, ConsentRecord, InboxItem, Message, Visit
 from outreach.sequences.runner import enrol
-from tests.booking_support import add_worker
+from tests.booking_support import add_worker, paris
 from tests.engine_support import engine_config
 from tests.factories import make_case
 
@@ -106,3 +107,92 @@ def case_of(services: object, case_id: int) -> Case:
         case = session.get_one(Case, case_id)
         session.expunge(case)
         return case
+
+
+class HouseholdPhone(Protocol):
+    """What the main path needs from a phone: the sandbox's or the Twilio double's."""
+
+    def at(self, moment: datetime) -> None: ...
+    def answer(self, text: str) -> None: ...
+    def received(self) -> list[str]: ...
+    def daily_jobs(self) -> None: ...
+
+
+CONSENT_QUESTION = (
+    "Pour vous aider, l'équipe fait avec vous un bilan de votre situation sociale et "
+    "financière (budget, logement). C'est gratuit et confidentiel. Acceptez-vous ? Répondez "
+    "OUI ou NON. Vos données : https://allervers.example.org/confidentialite"
+)
+
+
+def walk_the_main_path(
+    phone: HouseholdPhone, client: Any, services: Any, case_id: int, worker: dict, channel: str
+) -> None:
+    """From the household's OUI to the team task of the 15-day check-in, on any channel.
+
+    OUI → consent → slot chosen → confirmation → reminder the day before → visit held →
+    check-in 15 days later → "besoin d'aide" → team task. Starts on Friday 13 March 2026.
+    """
+    phone.answer("OUI")
+    assert phone.received() == [CONSENT_QUESTION]
+    phone.answer("oui d'accord")
+    assert phone.received() == [
+        "Voici les prochaines dates pour la visite à domicile :\n"
+        "1) mardi 17 mars à 9 h\n2) mardi 17 mars à 10 h\n3) mardi 17 mars à 11 h\n"
+        "Répondez 1, 2 ou 3"
+    ]
+    phone.answer("le 2 svp")
+    assert phone.received() == [
+        "Visite confirmée le mardi 17 mars à 10 h. Nadia, de l'équipe mobile, passera chez vous "
+        "entre 10 h et 11 h. Pour changer, répondez CHANGER ; pour annuler, ANNULER."
+    ]
+    _assert_consent(services, case_id, channel)
+
+    phone.at(paris(2026, 3, 16, 10, 1))  # the working day before, at the reminder time
+    phone.daily_jobs()
+    assert phone.received() == [
+        "Rappel : Nadia, de l'équipe mobile, passera chez vous le mardi 17 mars, entre 10 h et "
+        "11 h. Pour changer, répondez CHANGER ; pour annuler, ANNULER."
+    ]
+
+    phone.at(paris(2026, 3, 17, 11))
+    with services.sessions() as session:
+        visit_id = session.scalars(select(Visit.id).where(Visit.case_id == case_id)).one()
+    assert client.post(f"/api/visits/{visit_id}/held", headers=worker).status_code == 200
+    client.post(f"/api/cases/{case_id}/steps", json={"kind": "fsl"}, headers=worker)
+    client.post(f"/api/cases/{case_id}/steps", json={"kind": "landlord_mediation"}, headers=worker)
+
+    phone.at(paris(2026, 3, 31, 10, 15))  # 14 days after the reminder: not yet
+    phone.daily_jobs()
+    assert phone.received() == []
+    phone.at(paris(2026, 4, 1, 10, 15))
+    phone.daily_jobs()
+    phone.daily_jobs()  # run twice (a restart): still one question
+    assert phone.received() == [
+        "Bonjour, c'est l'équipe mobile. Où en sont vos démarches (demande FSL, plan "
+        "d'apurement) ? Répondez 1 ca avance, 2 besoin d'aide, 3 ma situation a changé"
+    ]
+
+    phone.answer("besoin d'aide")
+    assert phone.received() == [
+        "Merci, un membre de l'équipe mobile va lire votre message et vous répondre."
+    ]
+    with services.sessions() as session:
+        tasks = session.scalars(
+            select(InboxItem).where(InboxItem.case_id == case_id, InboxItem.kind == "task")
+        ).all()
+        assert [(task.note, task.handled_at) for task in tasks] == [("checkin_need_help", None)]
+
+
+def _assert_consent(services: Any, case_id: int, channel: str) -> None:
+    with services.sessions() as session:
+        record = session.scalars(
+            select(ConsentRecord).where(ConsentRecord.case_id == case_id)
+        ).one()
+        answer = session.get_one(Message, record.message_id)
+        assert (record.decision, record.purpose, record.language, record.channel) == (
+            "given", "diagnostic", "fr", channel,
+        )  # fmt: skip
+        assert record.text_version.startswith("diagnostic-v1-")
+        assert (answer.direction, answer.channel, answer.body) == ("in", channel, "oui d'accord")
+        assert record.recorded_at == answer.created_at
