@@ -6,6 +6,8 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from outreach.clock import PARIS, FrozenClock
 from outreach.engine import tick
 from outreach.sequences import enrol, load_file
@@ -39,50 +41,29 @@ def _enrol(sessions, clock, sequence, config) -> None:
         )
 
 
-def test_hourly_steps_cross_the_spring_forward_night_once_each(sessions, clock, tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("evening", "local_times"),
+    [
+        # Spring forward: 02:xx does not exist that night, 01:30 is followed by 03:30.
+        (datetime(2026, 3, 28, 23, 30, tzinfo=PARIS), "23:30 00:30 01:30 03:30 04:30 05:30 06:30"),
+        # Fall back: 02:30 happens twice that night; one step on each.
+        (datetime(2026, 10, 24, 23, 30, tzinfo=PARIS), "23:30 00:30 01:30 02:30 02:30 03:30 04:30"),
+    ],
+    ids=["spring-forward", "fall-back"],
+)
+def test_hourly_steps_cross_the_night_of_the_clock_change_once_each(
+    sessions, clock, tmp_path, evening: datetime, local_times: str
+) -> None:
     config = engine_config(**ALWAYS)
     sequence = _sequence(tmp_path, [f"hours = {hour}" for hour in range(7)])
-    clock.set(datetime(2026, 3, 28, 23, 30, tzinfo=PARIS))
+    clock.set(evening)
     sms = RecordingChannel("sms", clock)
     engine = dispatcher(sessions, clock, {"sms": sms}, config)
     _enrol(sessions, clock, sequence, config)
-    _tick_every(engine, clock, 5, datetime(2026, 3, 29, 9, 0, tzinfo=PARIS))
+    _tick_every(engine, clock, 5, evening + timedelta(hours=9, minutes=30))
     sent = [when for when, _ in sms.sent]
-    assert len(sent) == 7
     assert [b - a for a, b in itertools.pairwise(sent)] == [timedelta(hours=1)] * 6
-    # 02:xx does not exist that night: 01:30 is followed by 03:30.
-    assert [paris(when)[-5:] for when in sent] == [
-        "23:30",
-        "00:30",
-        "01:30",
-        "03:30",
-        "04:30",
-        "05:30",
-        "06:30",
-    ]
-
-
-def test_hourly_steps_cross_the_fall_back_night_once_each(sessions, clock, tmp_path) -> None:
-    config = engine_config(**ALWAYS)
-    sequence = _sequence(tmp_path, [f"hours = {hour}" for hour in range(7)])
-    clock.set(datetime(2026, 10, 24, 23, 30, tzinfo=PARIS))
-    sms = RecordingChannel("sms", clock)
-    engine = dispatcher(sessions, clock, {"sms": sms}, config)
-    _enrol(sessions, clock, sequence, config)
-    _tick_every(engine, clock, 5, datetime(2026, 10, 25, 9, 0, tzinfo=PARIS))
-    sent = [when for when, _ in sms.sent]
-    assert len(sent) == 7
-    assert [b - a for a, b in itertools.pairwise(sent)] == [timedelta(hours=1)] * 6
-    # 02:30 happens twice that night; one step on each.
-    assert [paris(when)[-5:] for when in sent] == [
-        "23:30",
-        "00:30",
-        "01:30",
-        "02:30",
-        "02:30",
-        "03:30",
-        "04:30",
-    ]
+    assert [paris(when)[-5:] for when in sent] == local_times.split()
 
 
 def test_daily_steps_at_a_time_that_the_night_skips_or_repeats(sessions, clock, tmp_path) -> None:
