@@ -12,6 +12,7 @@ crash can leave uncertain.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -33,6 +34,8 @@ from outreach.sequences.runner import advance
 
 log = logging.getLogger(__name__)
 
+MIN_WAIT = 0.05  # seconds: a rate-limited pass never spins
+
 Result = tuple[Attempt, SendReceipt | DeliveryError]
 
 
@@ -46,7 +49,9 @@ class Dispatcher:
     config: EngineConfig = field(default_factory=load_engine_config)
     telegram_bot: str | None = None  # bot username, for deep links in first messages
     # Waits for a rate limit inside a pass; None: leave the rest to the next tick (tests).
-    sleep: Callable[[float], None] | None = None
+    sleep: Callable[[float], object] | None = None
+    # Set when the process stops: the pass in progress ends after its current batch.
+    stopping: threading.Event = field(default_factory=threading.Event)
     monotonic: Callable[[], float] = time.monotonic
     # SMS segments of a text (bot.segments, given by the composition root), for limits counted
     # in segments; without it a message costs one and the receipt's count is charged after.
@@ -71,37 +76,54 @@ class Dispatcher:
 def dispatch_due(
     dispatcher: Dispatcher, *, max_items: int | None = None, max_seconds: float | None = None
 ) -> Counter[str]:
-    """Run every due row (replies first); return how many rows ended each way."""
+    """Run every due row (replies first); return how many rows ended each way.
+
+    Under a rate limit a pass claims no more rows than the channels can take now, and when a
+    whole batch had to wait for the limit it waits (or, without `sleep`, leaves the rest to the
+    next tick) instead of preparing the same rows again at once.
+    """
     report: Counter[str] = Counter()
     token = new_token()
     deadline = None if max_seconds is None else dispatcher.monotonic() + max_seconds
-    while deadline is None or dispatcher.monotonic() < deadline:
+    while not dispatcher.stopping.is_set() and (
+        deadline is None or dispatcher.monotonic() < deadline
+    ):
+        room = dispatcher.limiter.room(dispatcher.enabled)
+        if room == 0:
+            if _wait_for_rate(dispatcher):
+                continue
+            break
+        batch = dispatcher.config.batch_size
         limited = dispatcher.limiter.exhausted()
         with dispatcher.sessions.begin() as session:
             ids = claim_due(
                 session,
                 now=dispatcher.clock.now(),
                 token=token,
-                limit=dispatcher.config.batch_size,
+                limit=batch if room is None else min(batch, room),
                 skip_channels=limited,
             )
         if not ids:
-            if limited and _wait_for_rate(dispatcher, limited):
-                continue
+            if limited and _wait_for_rate(dispatcher):
+                continue  # only rows of channels at their limit are due
             break
-        report.update(run_batch(dispatcher, ids, token))
+        outcomes = run_batch(dispatcher, ids, token)
+        report.update(outcomes)
         if max_items is not None and report.total() >= max_items:
+            break
+        if set(outcomes) == {"limited"} and not _wait_for_rate(dispatcher):
             break
     return report
 
 
-def _wait_for_rate(dispatcher: Dispatcher, limited: set[str]) -> bool:
-    if dispatcher.sleep is None:
+def _wait_for_rate(dispatcher: Dispatcher) -> bool:
+    """Sleep until a channel has room again, if rows are waiting; False: end the pass."""
+    if dispatcher.sleep is None or dispatcher.stopping.is_set():
         return False
     with dispatcher.sessions.begin() as session:
-        if not any_due(session, now=dispatcher.clock.now(), channels=limited):
+        if not any_due(session, now=dispatcher.clock.now()):
             return False
-    dispatcher.sleep(dispatcher.limiter.wait_time())
+    dispatcher.sleep(max(MIN_WAIT, dispatcher.limiter.wait_time()))
     return True
 
 

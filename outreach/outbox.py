@@ -111,15 +111,11 @@ def claim_due(
     return sorted(claimed, key=ids.index)
 
 
-def any_due(session: Session, *, now: datetime, channels: Collection[str]) -> bool:
-    """Whether rows for these (rate-limited) channels are still waiting."""
+def any_due(session: Session, *, now: datetime) -> bool:
+    """Whether any row is due now."""
     found = session.scalar(
         select(OutboxItem.id)
-        .where(
-            OutboxItem.status == "pending",
-            OutboxItem.due_at <= now,
-            OutboxItem.channel.in_(list(channels)),
-        )
+        .where(OutboxItem.status == "pending", OutboxItem.due_at <= now)
         .limit(1)
     )
     return found is not None

@@ -6,9 +6,10 @@ limit. Time comes from a monotonic function so tests can drive it without sleepi
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from outreach.engine_config import Rate
@@ -58,6 +59,18 @@ class RateLimiter:
             bucket = self._buckets.get(channel)
             if bucket is not None and bucket.rate.segments and actual:
                 bucket.tokens -= actual - charged
+
+    def room(self, channels: Iterable[str]) -> int | None:
+        """How many messages these channels could take now, at most (whole tokens, summed);
+        None when one of them has no limit."""
+        with self._lock:
+            total = 0
+            for name in channels:
+                bucket = self._refilled(name)
+                if bucket is None:
+                    return None
+                total += max(0, math.floor(bucket.tokens))
+        return total
 
     def exhausted(self) -> set[str]:
         with self._lock:

@@ -115,6 +115,32 @@ def test_a_pass_can_wait_for_the_rate_limit_instead(sessions, clock) -> None:
     assert fake.now - 1000.0 == pytest.approx(2.5)
 
 
+def test_a_rate_limited_pass_does_not_prepare_rows_it_cannot_send(sessions, clock) -> None:
+    # Each row prepared and put back costs a write transaction (SQLite's one write lock).
+    clock.set(START)
+    _households(sessions, clock, 40)
+    fake, sms = FakeTime(), RecordingChannel("sms", clock)
+    engine = _limited(sessions, clock, sms, "sms=5/s", fake, sleep=fake.sleep)
+    report = dispatch_due(engine)
+    assert report["sent"] == 40
+    assert report["limited"] <= 8, report
+    assert fake.now - 1000.0 == pytest.approx(7.0)
+
+
+def test_a_stopping_process_ends_its_pass_after_the_current_batch(sessions, clock) -> None:
+    clock.set(START)
+    _households(sessions, clock, 7)
+    fake, sms = FakeTime(), RecordingChannel("sms", clock)
+    engine = _limited(sessions, clock, sms, "sms=2/s", fake)
+
+    def stop_while_waiting(seconds: float) -> None:
+        engine.stopping.set()  # the server was asked to stop during the wait
+
+    engine.sleep = stop_while_waiting
+    assert dispatch_due(engine)["sent"] == 2
+    assert len(sms.sent) == 2
+
+
 def test_replies_go_before_bulk_sequence_messages(sessions, clock) -> None:
     clock.set(START)
     [first, *_] = _households(sessions, clock, 4)
