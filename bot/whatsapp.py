@@ -3,19 +3,28 @@
 WhatsApp's rule: free text only within 24 hours of the household's last message to us
 (`Outgoing.in_session`); outside that window a business may only send a template Meta approved.
 Each approved template has a Twilio Content SID, configured as
-TWILIO_WHATSAPP_CONTENT_SIDS="intro=HX…,reminder=HX…"; it is sent with content_sid and
-content_variables. Outside the window with no approved template for the message, the channel
-refuses with WINDOW_CLOSED before calling Twilio, and the engine picks another channel (SMS).
+TWILIO_WHATSAPP_CONTENT_SIDS="intro=HX…,visit_reminder=HX…"; it is sent with content_sid and
+content_variables.
+
+The variables are numbered the way messages/templates.py numbers them (`template_variables`):
+{{1}} is the first placeholder of the template's English msgid, {{2}} the next new one, and so on;
+"visit_reminder" is {{1}} worker, {{2}} day, {{3}} window. The values are the ones the body was
+rendered with, kept on the Message row. Outside the window, with no approved template for the
+message or without a value for one of its variables, the channel refuses with WINDOW_CLOSED
+before calling Twilio (never a template with holes): a sequence step moves on to its next channel
+(SMS), any other message goes to the team's inbox.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from bot.twilio_client import DEFAULT_TIMEOUT, TwilioSender, first_status
 from bot.twilio_webhook import WHATSAPP_PREFIX, parse_inbound, parse_status
+from messages.templates import template_variables
 from outreach.delivery import (
     DeliveryError,
     ErrorKind,
@@ -66,8 +75,9 @@ class WhatsAppChannel:
                 detail=f"no approved WhatsApp template for {outgoing.template or 'free text'}",
             )
         content = {"content_sid": sid}
-        if outgoing.template_values:
-            content["content_variables"] = json.dumps(outgoing.template_values)
+        variables = numbered_variables(outgoing.template or "", outgoing.template_values)
+        if variables:
+            content["content_variables"] = json.dumps(variables)
         return content
 
     def parse_inbound(self, form: dict[str, str], received_at: datetime) -> Inbound | None:
@@ -75,6 +85,19 @@ class WhatsAppChannel:
 
     def parse_status(self, form: dict[str, str]) -> StatusReport | None:
         return parse_status(form)
+
+
+def numbered_variables(template: str, values: Mapping[str, str]) -> dict[str, str]:
+    """{"1": value of the first placeholder, ...}; WINDOW_CLOSED when a value is missing or empty
+    (Meta refuses an empty variable)."""
+    names = template_variables(template)
+    missing = [name for name in names if not values.get(name)]
+    if missing:
+        raise DeliveryError(
+            ErrorKind.WINDOW_CLOSED,
+            detail=f"no value for {', '.join(missing)} in WhatsApp template {template}",
+        )
+    return {str(number): values[name] for number, name in enumerate(names, 1)}
 
 
 def whatsapp_address(address: str) -> str:

@@ -15,7 +15,11 @@ encoding of the whole message.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from string import Formatter
+from types import MappingProxyType
+from typing import NamedTuple
 
 from messages import N_, gettext
 from messages.formatting import BETWEEN_TIMES, DAY_AT_TIME, text_language
@@ -177,6 +181,41 @@ def render(name: str, language: str, **values: object) -> str:
     if language not in UCS2_LANGUAGES:
         values = {key: sms_safe(str(value)) for key, value in values.items()}
     return gettext(template.msgid, language, **values)
+
+
+class Text(NamedTuple):
+    """A text for a household: its template name, its body, and the values it was rendered with.
+
+    The values are stored on the Message row: WhatsApp sends them with the approved template
+    outside the 24-hour window (bot/whatsapp.py).
+    """
+
+    template: str
+    body: str
+    values: Mapping[str, str] = MappingProxyType({})
+
+
+def render_text(name: str, language: str, **values: object) -> Text:
+    """`render`, keeping the template name and the values (as strings, before `sms_safe`)."""
+    body = render(name, language, **values)
+    return Text(name, body, {key: str(value) for key, value in values.items()})
+
+
+def template_variables(name: str) -> tuple[str, ...]:
+    """The placeholders of template `name`, in the order they first appear in its msgid.
+
+    This order numbers a WhatsApp template's variables: {{1}} is the first placeholder, {{2}} the
+    second… ("visit_reminder": {{1}} worker, {{2}} day, {{3}} window), whatever order a
+    translation puts them in. A name outside the registry has none.
+    """
+    template = TEMPLATES.get(name)
+    if template is None:
+        return ()
+    names: list[str] = []
+    for _, field, _, _ in Formatter().parse(template.msgid):
+        if field and field not in names:
+            names.append(field)
+    return tuple(names)
 
 
 def tenant_msgids() -> tuple[str, ...]:

@@ -126,7 +126,7 @@ def _start_step(
         advance(session, now=now, enrolment=enrolment, config=dispatcher.config)
         return "skipped"
     assert step.send is not None
-    body = render(
+    text = render(
         session,
         clock=dispatcher.clock,
         case=case,
@@ -134,14 +134,12 @@ def _start_step(
         route=route,
         telegram_bot=dispatcher.telegram_bot,
     )
-    charged = dispatcher.take(route.channel, body)
+    charged = dispatcher.take(route.channel, text.body)
     if charged is None:
         item.channel = route.channel  # the next claims leave it aside while the channel is full
         release(item)
         return "limited"
-    message = write_message(
-        session, clock=dispatcher.clock, case=case, route=route, step=step, body=body
-    )
+    message = write_message(session, clock=dispatcher.clock, case=case, route=route, text=text)
     item.message, item.channel = message, route.channel
     item.attempts += 1
     return Ready(item.id, message, in_session=False, charged=charged)

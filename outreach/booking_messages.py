@@ -1,6 +1,7 @@
 """The booking texts a household receives, filled from slots and visits in its language.
 
-Each function returns (template name, body): the conversation stores the name on the Message row.
+Each function returns a Text (template name, body, values): the conversation stores all three on
+the Message row.
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ from babel.lists import format_list
 
 from messages import gettext
 from messages.formatting import BABEL_LOCALES, text_language, time_window, visit_date, visit_day
-from messages.templates import SOMEONE, render
+from messages.templates import SOMEONE, Text, render_text
 from outreach.models import Slot, Visit
-
-Text = tuple[str, str]
 
 
 def slot_options(slots: Sequence[Slot], language: str) -> str:
@@ -37,19 +36,17 @@ def slot_offer(slots: Sequence[Slot], language: str, *, after_taken: bool = Fals
     With no slot at all, the "no free date" text (the team arranges the visit by phone).
     """
     if not slots:
-        return "no_slot", render("no_slot", language)
-    name = "slot_taken" if after_taken else "slot_offer"
-    body = render(
-        name,
+        return render_text("no_slot", language)
+    return render_text(
+        "slot_taken" if after_taken else "slot_offer",
         language,
         options=slot_options(slots, language),
         numbers=option_numbers(len(slots), language),
     )
-    return name, body
 
 
 def booking_confirmation(visit: Visit, language: str) -> Text:
-    return "booking_confirmation", render(
+    return render_text(
         "booking_confirmation",
         language,
         date=visit_date(visit.starts_at, language),
@@ -59,7 +56,7 @@ def booking_confirmation(visit: Visit, language: str) -> Text:
 
 
 def visit_reminder(visit: Visit, language: str) -> Text:
-    return "visit_reminder", render(
+    return render_text(
         "visit_reminder",
         language,
         day=visit_day(visit.starts_at, language),
@@ -69,7 +66,7 @@ def visit_reminder(visit: Visit, language: str) -> Text:
 
 
 def change_confirmation(visit: Visit, language: str) -> Text:
-    return "change_confirmation", render(
+    return render_text(
         "change_confirmation",
         language,
         date=visit_date(visit.starts_at, language),
@@ -78,13 +75,11 @@ def change_confirmation(visit: Visit, language: str) -> Text:
 
 
 def cancel_confirmation(visit: Visit, language: str) -> Text:
-    return "cancel_confirmation", render(
-        "cancel_confirmation", language, date=visit_date(visit.starts_at, language)
-    )
+    return render_text("cancel_confirmation", language, date=visit_date(visit.starts_at, language))
 
 
 def too_late_to_change(language: str) -> Text:
-    return "too_late_to_change", render("too_late_to_change", language)
+    return render_text("too_late_to_change", language)
 
 
 def _window(visit: Visit, language: str) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from messages import N_, gettext
 from messages.formatting import text_language
 from messages.sequence_texts import TASK_LABELS
-from messages.templates import render
+from messages.templates import Text, render_text
 from outreach.clock import PARIS, Clock
 from outreach.models import Case, Conversation, EngagementStep, Message, Visit
 from outreach.models.followup import OPEN_STEP_STATUSES, STEP_KINDS
@@ -70,19 +70,17 @@ def steps_text(kinds: list[str], language: str) -> str:
     return separator.join(gettext(STEP_LABELS[kind], language) for kind in ordered)
 
 
-def question(kinds: list[str], language: str) -> tuple[str, str]:
-    """(template, body) of the check-in question naming the open démarches."""
-    return "checkin_question", render(
-        "checkin_question", language, steps=steps_text(kinds, language)
-    )
+def question(kinds: list[str], language: str) -> Text:
+    """The check-in question naming the open démarches."""
+    return render_text("checkin_question", language, steps=steps_text(kinds, language))
 
 
-def reminder(language: str) -> tuple[str, str]:
-    return "checkin_reminder", render("checkin_reminder", language)
+def reminder(language: str) -> Text:
+    return render_text("checkin_reminder", language)
 
 
-def thanks(language: str) -> tuple[str, str]:
-    return "checkin_thanks", gettext(CHECKIN_THANKS, text_language(language))
+def thanks(language: str) -> Text:
+    return Text("checkin_thanks", gettext(CHECKIN_THANKS, text_language(language)))
 
 
 def answer_choices(language: str) -> list[tuple[str, str]]:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from messages.formatting import text_language
-from messages.templates import render
+from messages.templates import Text, render_text
 from outreach import audit
 from outreach.clock import Clock
 from outreach.models import Case, ConsentRecord, InboxItem, Message, TeamUser
@@ -56,10 +56,10 @@ def privacy_link(public_url: str, language: str) -> str:
     return f"{public_url.rstrip('/')}{path}{suffix}"
 
 
-def consent_question(case: Case, *, public_url: str) -> tuple[str, str]:
-    """(template name, body) of the diagnostic consent question in the case's language."""
+def consent_question(case: Case, *, public_url: str) -> Text:
+    """The diagnostic consent question in the case's language, with the privacy link."""
     link = privacy_link(public_url, case.language)
-    return QUESTION_TEMPLATES["diagnostic"], render("consent_question", case.language, link=link)
+    return render_text(QUESTION_TEMPLATES["diagnostic"], case.language, link=link)
 
 
 def record_consent(
@@ -190,7 +190,7 @@ def has_consent(session: Session, *, case_id: int, purpose: str = "diagnostic") 
     return record is not None and record.decision == "given"
 
 
-def refusal_reply(case: Case, *, decision: str) -> tuple[str, str]:
-    """(template name, body) of the respectful answer to a refusal or a withdrawal."""
+def refusal_reply(case: Case, *, decision: str) -> Text:
+    """The respectful answer to a refusal or a withdrawal."""
     name = "consent_withdrawn" if decision == "withdrawn" else "consent_refused"
-    return name, render(name, case.language)
+    return render_text(name, case.language)

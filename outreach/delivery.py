@@ -71,6 +71,7 @@ class Outgoing:
     body: str
     language: str = "fr"
     template: str | None = None  # template name (WhatsApp needs an approved one outside 24 h)
+    # The values the body was rendered with, by placeholder name ({"day": "mardi 17 mars"}).
     template_values: dict[str, str] = field(default_factory=dict)
     choices: tuple[Choice, ...] = ()
     # The household wrote to us on this channel in the last 24 hours (WhatsApp session window).

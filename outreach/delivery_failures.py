@@ -81,6 +81,8 @@ def _send_again(session: Session, *, clock: Clock, message: Message, delay: floa
         address=message.address,
         body=message.body,
         template=message.template,
+        # WhatsApp sends the values with the approved template: the copy needs them too.
+        template_values=dict(message.template_values) if message.template_values else None,
         language=message.language,
         status="pending",
         author_id=message.author_id,

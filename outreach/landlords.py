@@ -12,7 +12,7 @@ link to the case is the audit event "landlord.message" and, for a reply, the inb
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,6 +47,7 @@ class LandlordText:
     followed: bool  # the text says that the household is followed (tenant's consent)
     body: str
     subject: str = ""
+    values: dict[str, str] = field(default_factory=dict)  # what the SMS was rendered with
 
 
 def page_link(public_url: str, path: str, language: str) -> str:
@@ -66,7 +67,8 @@ def compose_sms(
     followed = may_say_followed(session, case=case)
     template = "landlord_followed" if followed else "landlord_general"
     link = page_link(public_url, GUARANTEES_PATH, language)
-    return LandlordText(template, followed, render(template, language, link=link))
+    body = render(template, language, link=link)
+    return LandlordText(template, followed, body, values={"link": link})
 
 
 def compose_email(
@@ -181,6 +183,7 @@ def _message(
         address=address,
         body=text.body,
         template=text.template,
+        template_values=text.values or None,
         language="fr",
         status="pending",
         author_id=author_id,

@@ -11,7 +11,7 @@ import logging
 from sqlalchemy.orm import Session
 
 from messages import available_languages
-from messages.templates import render
+from messages.templates import Text, render_text
 from outreach import audit
 from outreach.clock import Clock
 from outreach.models import Case
@@ -45,6 +45,6 @@ def set_language(session: Session, *, clock: Clock, case: Case, language: str) -
     return True
 
 
-def language_changed(case: Case) -> tuple[str, str]:
-    """(template name, body) confirming the new language, written in it."""
-    return "language_changed", render("language_changed", case.language)
+def language_changed(case: Case) -> Text:
+    """The confirmation of the new language, written in it."""
+    return render_text("language_changed", case.language)

@@ -76,12 +76,15 @@ def queue_message(
     route: Route,
     body: str,
     template: str | None = None,
+    template_values: Mapping[str, str] | None = None,
     author_id: int | None = None,
     flush: bool = True,
 ) -> Message:
     """Add the outbound row; nothing is sent until `deliver`.
 
-    `flush=False` leaves the INSERT to the next flush (the dispatcher writes a batch at once).
+    `template_values`: the values `body` was rendered with (messages.templates.render_text), kept
+    for WhatsApp's approved templates. `flush=False` leaves the INSERT to the next flush (the
+    dispatcher writes a batch at once).
     """
     address = route.contact_point.value
     if route.channel == "whatsapp" and not address.startswith("whatsapp:"):
@@ -94,6 +97,7 @@ def queue_message(
         address=address,
         body=body,
         template=template,
+        template_values=dict(template_values) if template_values else None,
         language=case.language,
         status="pending",
         author_id=author_id,
@@ -127,6 +131,7 @@ def outgoing_for(message: Message, *, in_session: bool = False) -> Outgoing:
         body=message.body,
         language=message.language or "fr",
         template=message.template,
+        template_values=dict(message.template_values or {}),
         # The answers the message offers: buttons on Telegram, numbers in the SMS text.
         choices=tuple(Choice(reply=c["reply"], label=c["label"]) for c in message.choices or ()),
         in_session=in_session,

@@ -41,7 +41,7 @@ def test_it_names_at_most_three_open_steps_in_the_household_language() -> None:
 def test_it_keeps_the_question_within_two_sms_segments_with_three_steps() -> None:
     from bot.segments import count_segments
 
-    _, body = checkin.question(["landlord_mediation", "overindebtedness", "social_worker"], "fr")
+    body = checkin.question(["landlord_mediation", "overindebtedness", "social_worker"], "fr").body
     counted = count_segments(body)
     assert (counted.segments, counted.encoding) == (2, "GSM-7")
 

@@ -46,7 +46,7 @@ def _message(
 
 
 def _ask(session, case: Case, clock: FrozenClock) -> Message:  # type: ignore[no-untyped-def]
-    name, body = consent_question(case, public_url=PUBLIC_URL)
+    name, body, _ = consent_question(case, public_url=PUBLIC_URL)
     question = _message(
         session, case, clock, direction="out", body=body, template=name, language=case.language
     )
@@ -59,11 +59,12 @@ def test_it_asks_in_plain_words_with_the_privacy_link_in_the_household_language(
 ) -> None:
     case = make_case(session, clock=clock)
 
-    name, french = consent_question(case, public_url=PUBLIC_URL)
+    name, french, values = consent_question(case, public_url=PUBLIC_URL)
     case.language = "ar"
-    _, arabic = consent_question(case, public_url=PUBLIC_URL)
+    _, arabic, _ = consent_question(case, public_url=PUBLIC_URL)
 
     assert name == "consent_question"
+    assert values == {"link": f"{PUBLIC_URL}/confidentialite"}  # for WhatsApp's template
     assert "OUI ou NON" in french and french.endswith(f"{PUBLIC_URL}/confidentialite")
     assert ucs2_characters(french) == []
     assert arabic.endswith(f"{PUBLIC_URL}/confidentialite?lang=ar") and "نعم" in arabic
@@ -120,7 +121,7 @@ def test_it_sends_a_refusal_to_a_person_and_answers_respectfully(
     assert not has_consent(session, case_id=case.id)
     item = session.scalar(select(InboxItem).where(InboxItem.case_id == case.id))
     assert item is not None and (item.kind, item.message_id) == ("refusal", reply.id)
-    name, body = refusal_reply(case, decision="refused")
+    name, body, _ = refusal_reply(case, decision="refused")
     assert name == "consent_refused" and "respectons votre choix" in body
     actions = list(session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == case.id)))
     assert actions == ["consent.refused"]

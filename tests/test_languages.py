@@ -18,7 +18,7 @@ def test_it_switches_to_the_language_the_household_asks_for(session, clock: Froz
         assert (understanding.intent, understanding.language) == (Intent.LANGUAGE, language)
     assert set_language(session, clock=clock, case=case, language="ar") is True
 
-    name, body = language_changed(case)
+    name, body, _ = language_changed(case)
 
     assert case.language == "ar"
     assert name == "language_changed" and "بالعربية" in body

@@ -15,6 +15,7 @@ from tests.test_twilio_sms import twilio_settings
 
 INTRO_SID = "HX" + "1" * 32
 REMINDER_SID = "HX" + "2" * 32
+VISIT_REMINDER_SID = "HX" + "3" * 32
 TO = "+33639980001"
 SENDER = "+14155238886"
 
@@ -32,7 +33,9 @@ def channel(double: TwilioDouble) -> WhatsAppChannel:
         twilio_settings(
             double.base_url,
             TWILIO_WHATSAPP_FROM=SENDER,
-            TWILIO_WHATSAPP_CONTENT_SIDS=f"intro={INTRO_SID}, reminder={REMINDER_SID}",
+            TWILIO_WHATSAPP_CONTENT_SIDS=(
+                f"intro={INTRO_SID}, reminder={REMINDER_SID}, visit_reminder={VISIT_REMINDER_SID}"
+            ),
         )
     )
 
@@ -64,11 +67,51 @@ def test_it_sends_free_text_inside_the_window(
 def test_it_sends_the_approved_template_outside_the_window(
     channel: WhatsAppChannel, double: TwilioDouble
 ) -> None:
-    channel.send(_outgoing(in_session=False, template="reminder", **{"1": "Camille"}))
+    channel.send(_outgoing(in_session=False, template="reminder"))
     (call,) = double.calls
     assert call.params["ContentSid"] == REMINDER_SID
-    assert json.loads(call.params["ContentVariables"]) == {"1": "Camille"}
+    assert "ContentVariables" not in call.params  # the reminder has no placeholder
     assert "Body" not in call.params
+
+
+def test_it_numbers_the_variables_in_the_order_of_the_msgid_placeholders(
+    channel: WhatsAppChannel, double: TwilioDouble
+) -> None:
+    # "Reminder: {worker}, from the mobile team, will come to your home on {day}, {window}."
+    values = {"day": "mardi 17 mars", "window": "entre 10 h et 11 h", "worker": "Camille Roux"}
+    channel.send(_outgoing(in_session=False, template="visit_reminder", **values))
+    (call,) = double.calls
+    assert call.params["ContentSid"] == VISIT_REMINDER_SID
+    assert json.loads(call.params["ContentVariables"]) == {
+        "1": "Camille Roux",
+        "2": "mardi 17 mars",
+        "3": "entre 10 h et 11 h",
+    }
+
+
+@pytest.mark.parametrize(
+    ("values", "missing"),
+    [
+        ({"day": "mardi 17 mars", "window": "entre 10 h et 11 h"}, "worker"),
+        ({"day": "mardi 17 mars", "window": "", "worker": "Camille Roux"}, "window"),
+    ],
+    ids=["absent", "empty"],
+)
+def test_it_refuses_a_template_with_a_missing_value_without_calling_twilio(
+    channel: WhatsAppChannel, double: TwilioDouble, values: dict[str, str], missing: str
+) -> None:
+    with pytest.raises(DeliveryError) as raised:
+        channel.send(_outgoing(in_session=False, template="visit_reminder", **values))
+    assert raised.value.kind == ErrorKind.WINDOW_CLOSED  # the engine tries another channel
+    assert missing in raised.value.detail
+    assert double.calls == []
+
+
+def test_it_sends_free_text_inside_the_window_even_without_the_values(
+    channel: WhatsAppChannel, double: TwilioDouble
+) -> None:
+    channel.send(_outgoing(in_session=True, template="visit_reminder"))
+    assert double.calls[0].params["Body"] == "Bonjour, ici l'équipe mobile."
 
 
 def test_it_refuses_free_text_outside_the_window_without_calling_twilio(

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from messages.formatting import visit_date
-from messages.templates import render
+from messages.templates import render_text
 from outreach import booking, booking_messages, checkin, consent, languages
 from outreach.conversation.table import (
     CONSENT_GIVEN,
@@ -62,7 +62,7 @@ def withdraw_consent(turn: Turn) -> str | None:
 def respect_refusal(turn: Turn) -> str | None:
     """No to the first message: nothing more is sent; the team decides what to do."""
     _inbox(turn, "refusal", note="declined help")
-    turn.say(("consent_refused", render("consent_refused", turn.case.language)))
+    turn.say(render_text("consent_refused", turn.case.language))
     return None
 
 
@@ -174,7 +174,7 @@ def checkin_answer(turn: Turn) -> str | None:
     _answered(turn)
     if choice == checkin.CHANGED:
         _task(turn, checkin.CHANGED_TASK)
-        turn.say(("handed_over", render("handed_over", turn.case.language)))
+        turn.say(render_text("handed_over", turn.case.language))
         return None
     turn.say(checkin.thanks(turn.case.language))
     return None
@@ -183,7 +183,7 @@ def checkin_answer(turn: Turn) -> str | None:
 def checkin_need_help(turn: Turn) -> str | None:
     _answered(turn)
     _task(turn, checkin.NEED_HELP_TASK)
-    turn.say(("handed_over", render("handed_over", turn.case.language)))
+    turn.say(render_text("handed_over", turn.case.language))
     return None
 
 
@@ -202,7 +202,7 @@ def _task(turn: Turn, task: str) -> None:
 
 
 def explain(turn: Turn) -> str | None:
-    turn.say(("help", render("help", turn.case.language)))
+    turn.say(render_text("help", turn.case.language))
     return None
 
 
@@ -218,13 +218,13 @@ def hand_over(turn: Turn) -> str | None:
     """A person of the team reads the reply; the household is told so (not twice in a row)."""
     turn.for_team = True
     if _last_template(turn) != "handed_over":
-        turn.say(("handed_over", render("handed_over", turn.case.language)))
+        turn.say(render_text("handed_over", turn.case.language))
     return None
 
 
 def not_understood(turn: Turn) -> str | None:
     """Ask again once (the runner hands over the second time)."""
-    turn.say(("not_understood", render("not_understood", turn.case.language)))
+    turn.say(render_text("not_understood", turn.case.language))
     return turn.conversation.state
 
 

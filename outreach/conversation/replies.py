@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from messages.templates import Text
 from outreach.clock import Clock
 from outreach.models import Case, ContactPoint, Conversation, Message
 from outreach.models.outbox import PRIORITY_REPLY
@@ -28,10 +29,10 @@ def reply(
     case: Case,
     conversation: Conversation,
     to: Message,
-    text: tuple[str, str],
+    text: Text,
     choices: Choices = (),
 ) -> Message:
-    """Answer the household's message `to` with (template name, body)."""
+    """Answer the household's message `to` with `text` (template name, body, values)."""
     message = _write(
         session,
         clock=clock,
@@ -52,7 +53,7 @@ def write_first(
     clock: Clock,
     case: Case,
     conversation: Conversation,
-    text: tuple[str, str],
+    text: Text,
     enabled: tuple[str, ...],
     choices: Choices = (),
 ) -> Message | None:
@@ -97,18 +98,18 @@ def _write(
     case: Case,
     channel: str,
     address: str,
-    text: tuple[str, str],
+    text: Text,
     choices: Choices,
 ) -> Message:
-    template, body = text
     message = Message(
         direction="out",
         channel=channel,
         case_id=case.id,
         contact_point_id=_contact_point_id(session, case_id=case.id, address=address),
         address=address,
-        body=body,
-        template=template,
+        body=text.body,
+        template=text.template,
+        template_values=dict(text.values) or None,
         language=case.language,
         status="pending",
         choices=[{"reply": typed, "label": label} for typed, label in choices] or None,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from messages.templates import Text
 from outreach.booking_config import BookingConfig
 from outreach.clock import Clock
 from outreach.conversation import replies
@@ -32,7 +33,7 @@ class Turn:
     settings: Settings
     for_team: bool = False  # a person should read this reply (the inbox item stays open)
 
-    def say(self, text: tuple[str, str], choices: replies.Choices = ()) -> Message:
+    def say(self, text: Text, choices: replies.Choices = ()) -> Message:
         return replies.reply(
             self.session,
             clock=self.clock,

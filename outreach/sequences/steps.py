@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from messages import gettext
 from messages.sequence_texts import LINK_TEXTS, SEQUENCE_TEXTS
+from messages.templates import Text
 from outreach.clock import Clock
 from outreach.models import Case, Message
 from outreach.sending import NotSendable, Route, best_route, queue_message
@@ -37,14 +38,21 @@ def choose_route(case: Case, step: Step, enabled: tuple[str, ...], skip: list[st
 
 
 def write_message(
-    session: Session, *, clock: Clock, case: Case, route: Route, step: Step, body: str
+    session: Session, *, clock: Clock, case: Case, route: Route, text: Text
 ) -> Message:
     """The step's message to this household on this route, as a `sending` row (the attempt).
 
     Not flushed: the caller's flush writes it, with the rest of its batch.
     """
     message = queue_message(
-        session, clock=clock, case=case, route=route, body=body, template=step.send, flush=False
+        session,
+        clock=clock,
+        case=case,
+        route=route,
+        body=text.body,
+        template=text.template,
+        template_values=text.values,
+        flush=False,
     )
     message.status = "sending"
     message.status_at = clock.now()
@@ -59,14 +67,20 @@ def render(
     template: str,
     route: Route,
     telegram_bot: str | None,
-) -> str:
-    """The text in the household's language; with a Telegram link when one can be offered."""
+) -> Text:
+    """The text in the household's language; with a Telegram link when one can be offered.
+
+    The message keeps the step's template name ("intro") with the link too, and the link as its
+    value: WhatsApp's template approved for "intro" has no variable, so it goes without the link.
+    """
     link = None
     if template in LINK_TEXTS and route.channel != "telegram":
         link = telegram_link(session, clock=clock, case=case, telegram_bot=telegram_bot)
     if link is not None:
-        return gettext(LINK_TEXTS[template], case.language, link=link)
-    return gettext(SEQUENCE_TEXTS[template], case.language)
+        return Text(
+            template, gettext(LINK_TEXTS[template], case.language, link=link), {"link": link}
+        )
+    return Text(template, gettext(SEQUENCE_TEXTS[template], case.language))
 
 
 def telegram_link(
