@@ -62,10 +62,14 @@ def tick_command(
 
 
 def _retention(services: Services) -> None:
+    from api.web.imports_page import rejects_dir
     from outreach import retention
 
     retention.run(
-        services.sessions, clock=services.clock, months=services.settings.retention_months
+        services.sessions,
+        clock=services.clock,
+        months=services.settings.retention_months,
+        rejects_dir=rejects_dir(services),
     )
 
 

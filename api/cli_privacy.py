@@ -1,4 +1,7 @@
-"""`allervers retention run`: anonymise the closed cases past the retention limit, now."""
+"""`allervers retention run`: anonymise the closed cases past the retention limit, now.
+
+It also clears the old CCAPEX import reports and their rejected-rows files.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +18,19 @@ def register(app: typer.Typer) -> None:
 
 @retention_app.command("run")
 def retention_run() -> None:
-    """Anonymise closed cases whose last contact is older than ALLERVERS_RETENTION_MONTHS."""
+    """Anonymise closed cases and clear import reports older than ALLERVERS_RETENTION_MONTHS."""
     from api.services import build_services
+    from api.web.imports_page import rejects_dir
     from outreach import retention
     from outreach.settings import load_settings
 
     services = build_services(load_settings())
     try:
         report = retention.run(
-            services.sessions, clock=services.clock, months=services.settings.retention_months
+            services.sessions,
+            clock=services.clock,
+            months=services.settings.retention_months,
+            rejects_dir=rejects_dir(services),
         )
     finally:
         services.engine.dispose()
@@ -35,5 +42,13 @@ def retention_run() -> None:
             failed=counts["failed"],
         )
     )
-    if report.failed:
+    typer.echo(
+        gettext(
+            "Import reports cleared: {cleared} (files deleted: {files}), failures: {failed}.",
+            cleared=counts["import_reports_cleared"],
+            files=counts["rejects_files_deleted"],
+            failed=counts["import_reports_failed"],
+        )
+    )
+    if report.failed or report.import_reports_failed:
         raise typer.Exit(1)

@@ -8,7 +8,6 @@ restart loses nothing and two servers never share scheduler state.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,15 +29,16 @@ def dispatcher_for(services: Services, config: EngineConfig | None = None) -> Di
     """The dispatcher of this process, on the services' database, clock and channels."""
     settings = services.settings
     telegram_bot = settings.telegram_bot_username if "telegram" in services.channels else None
-    return Dispatcher(
+    dispatcher = Dispatcher(
         sessions=services.sessions,
         clock=services.clock,
         channels=services.channels,
         config=config or services.engine_config,
         telegram_bot=telegram_bot,
-        sleep=time.sleep,
         count_segments=_segments,
     )
+    dispatcher.sleep = dispatcher.stopping.wait  # a stop wakes a pass waiting for a rate limit
+    return dispatcher
 
 
 def _segments(body: str) -> int:
@@ -113,11 +113,15 @@ def add_retention_job(scheduler: BackgroundScheduler, services: Services) -> Non
 
 
 def _retention(services: Services) -> None:
+    from api.web.imports_page import rejects_dir
     from outreach import retention
 
     try:
         retention.run(
-            services.sessions, clock=services.clock, months=services.settings.retention_months
+            services.sessions,
+            clock=services.clock,
+            months=services.settings.retention_months,
+            rejects_dir=rejects_dir(services),
         )
     except Exception:
         log.exception("daily job retention failed")
@@ -137,5 +141,6 @@ async def scheduler_lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        dispatcher.stopping.set()  # the pass in progress ends after its current batch
         scheduler.shutdown(wait=True)
         log.info("scheduler stopped")
