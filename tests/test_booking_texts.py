@@ -76,7 +76,7 @@ def test_it_offers_three_numbered_slots(session, clock: FrozenClock) -> None:
     _, case = ready(session, clock=clock)
     slots = offer_slots(session, clock=clock, case=case)
 
-    name, body = slot_offer(slots, "fr")
+    name, body, _ = slot_offer(slots, "fr")
 
     assert name == "slot_offer"
     assert body == (
@@ -84,7 +84,7 @@ def test_it_offers_three_numbered_slots(session, clock: FrozenClock) -> None:
         "1) mardi 17 mars à 9 h\n2) mardi 17 mars à 10 h\n3) mardi 17 mars à 11 h\n"
         "Répondez 1, 2 ou 3"
     )
-    taken_name, taken = slot_offer(slots[1:], "en", after_taken=True)
+    taken_name, taken, _ = slot_offer(slots[1:], "en", after_taken=True)
     assert taken_name == "slot_taken" and taken.endswith("Reply 1 or 2")
     assert slot_offer([], "fr")[0] == "no_slot"
 
@@ -97,9 +97,9 @@ def test_it_confirms_and_reminds_with_the_date_window_and_worker(
     visit = booking.book(session, clock=clock, case=case, slot_id=slot.id)
     assert visit is not None and visit.worker is not None
 
-    _, confirmation = booking_confirmation(visit, "fr")
-    _, reminder = visit_reminder(visit, "ar")
-    _, cancelled = cancel_confirmation(visit, "en")
+    confirmation = booking_confirmation(visit, "fr").body
+    _, reminder, values = visit_reminder(visit, "ar")
+    cancelled = cancel_confirmation(visit, "en").body
 
     assert confirmation == (
         f"Visite confirmée le mardi 17 mars à 10 h. {visit.worker.name}, de l'équipe mobile, "
@@ -107,6 +107,9 @@ def test_it_confirms_and_reminds_with_the_date_window_and_worker(
         "ANNULER."
     )
     assert "الثلاثاء 17 مارس" in reminder and "بين 10:00 ص و11:00 ص" in reminder
+    # The values, as formatted in the household's language, for WhatsApp's approved template.
+    assert values["worker"] == visit.worker.name and values["day"] in reminder
+    assert values["window"] in reminder and "بين" in values["window"]
     assert (
         cancelled
         == "Your visit on Tuesday 17 March at 10:00 am is cancelled. For a new date, reply YES."
