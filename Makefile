@@ -39,12 +39,16 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Benchmarks print their figures; they are not part of `make test`.
+# Benchmarks print their figures; they are not part of `make test`. With a PostgreSQL URL in
+# ALLERVERS_TEST_POSTGRES_URL the dispatcher and load benchmarks also run on PostgreSQL.
 bench: $(VENV)/.installed
 	$(BIN)/python bench/import_cases.py
 	$(BIN)/python bench/webhooks.py
-	$(BIN)/python bench/dispatch.py
+	$(BIN)/python bench/dispatch.py $${ALLERVERS_TEST_POSTGRES_URL:+--postgres "$$ALLERVERS_TEST_POSTGRES_URL"}
 	$(BIN)/python bench/case_list.py
+	$(BIN)/python bench/load.py
+	@if [ -n "$$ALLERVERS_TEST_POSTGRES_URL" ]; then \
+		$(BIN)/python bench/load.py --postgres "$$ALLERVERS_TEST_POSTGRES_URL"; fi
 
 clean-venv:
 	rm -rf $(VENV)

@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from database import temporary_postgres  # noqa: E402
 from dispatch_data import (  # noqa: E402
     NOW,
     add_cases,
@@ -231,7 +232,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--future", type=int, default=1_000_000)
     parser.add_argument("--due", type=int, default=10_000)
-    parser.add_argument("--postgres", help="also measure (a) on this PostgreSQL database URL")
+    parser.add_argument(
+        "--postgres", help="also measure (a) on a temporary database of this PostgreSQL server"
+    )
     parser.add_argument("--part", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--double", help=argparse.SUPPRESS)
@@ -261,10 +264,11 @@ def _orchestrate(args: argparse.Namespace) -> None:
         )
         _print("(a) idle tick, SQLite", idle)
         if args.postgres:
-            _print(
-                "(a) idle tick, PostgreSQL",
-                _child("idle", "--url", args.postgres, "--future", str(args.future)),
-            )
+            with temporary_postgres(args.postgres) as database:  # never the given database
+                _print(
+                    "(a) idle tick, PostgreSQL",
+                    _child("idle", "--url", database.url, "--future", str(args.future)),
+                )
         double = TwilioDouble()
         # The double answers in two writes (headers, body); without TCP_NODELAY, Nagle and the
         # client's delayed ACK add ~40 ms to every keep-alive request. Real Twilio does not.

@@ -1,12 +1,13 @@
 """Data for bench/dispatch.py: fictional households and outbox rows, bulk-inserted.
 
-Phones are in the range ARCEP reserves for fiction (06 39 98 xx xx): they never reach anybody.
+Phones are in the range ARCEP reserves for fiction (see fiction.py): they never reach anybody.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from fiction import NOW, fiction_phone
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,7 +17,6 @@ from outreach.models import Case, ContactPoint, Message
 from outreach.models.outbox import Enrolment, OutboxItem
 from outreach.sequences.loader import Step
 
-NOW = datetime(2026, 4, 29, 8, 0, tzinfo=UTC)  # Wednesday 10:00 in Paris: the window is open
 CHUNK = 20_000
 ONE_STEP = [Step(day=0, send="reminder", channels=("sms",)).to_dict()]
 
@@ -47,7 +47,7 @@ def _case(case_id: int) -> dict[str, object]:
 
 def _phone(case_id: int) -> dict[str, object]:
     return {
-        "case_id": case_id, "kind": "phone", "value": f"+3363998{case_id % 10_000:04d}",
+        "case_id": case_id, "kind": "phone", "value": fiction_phone(case_id % 10_000),
         "line_type": "mobile", "sms_capable": True, "state": "ok", "position": 0,
         "created_at": NOW,
     }  # fmt: skip
@@ -116,7 +116,7 @@ def add_pending_messages(sessions: sessionmaker[Session], case_ids: list[int]) -
 def _message(message_id: int, case_id: int) -> dict[str, object]:
     return {
         "id": message_id, "direction": "out", "channel": "sms", "case_id": case_id,
-        "address": f"+3363998{case_id % 10_000:04d}", "body": "Bonjour, ceci est un essai.",
+        "address": fiction_phone(case_id % 10_000), "body": "Bonjour, ceci est un essai.",
         "status": "pending", "processed": True, "created_at": NOW,
     }  # fmt: skip
 

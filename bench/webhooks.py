@@ -13,11 +13,8 @@ Target: >= 300 req/s with p99 <= 50 ms.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,14 +24,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+from serving import ROOT, Server, cli, cpu_seconds, environment, free_port
 from sqlalchemy import func, select
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.twilio_webhook import SIGNATURE_HEADER, sign  # noqa: E402
-from outreach.db import make_engine  # noqa: E402
-from outreach.models import Case, ContactPoint, InboxItem, Message  # noqa: E402
+from database import wait_processed
+from fiction import fiction_phone
+
+from bot.twilio_webhook import SIGNATURE_HEADER, sign
+from outreach.db import make_engine
+from outreach.models import Case, ContactPoint, InboxItem, Message
+from tests.doubles.twilio_double import inbound_params
 
 TOKEN = "bench-auth-token-0123456789abcdef"
 ACCOUNT = "AC" + "b" * 32
@@ -52,26 +53,20 @@ class Worker:
 def main() -> None:
     options = _options()
     with tempfile.TemporaryDirectory(prefix="allervers-bench-") as folder:
-        port = _free_port()
-        env = _environment(Path(folder), port)
-        _cli(env, "db", "upgrade")
+        port = free_port()
+        env = environment(Path(folder), port, ALLERVERS_CHANNELS="sandbox", TWILIO_AUTH_TOKEN=TOKEN)
+        cli(env, "db", "upgrade")
         _seed(env["ALLERVERS_DATABASE_URL"], options.cases)
-        log = open(Path(folder) / "server.log", "wb")  # noqa: SIM115
-        server = subprocess.Popen(
-            [*_command(), "serve", "--port", str(port)], env=env, stdout=log, stderr=log
-        )
+        server = Server(env, port, Path(folder) / "server.log")
         try:
-            base = f"http://127.0.0.1:{port}"
-            _wait_ready(base)
-            cpu_before = _cpu_seconds(server.pid)
-            workers, elapsed = _load(base, options)
-            server_cpu = _cpu_seconds(server.pid) - cpu_before
-            drained = _wait_processed(env["ALLERVERS_DATABASE_URL"])
-            drain_cpu = _cpu_seconds(server.pid) - cpu_before
+            server.wait_ready()
+            cpu_before = cpu_seconds(server.pid)
+            workers, elapsed = _load(server.base, options)
+            server_cpu = cpu_seconds(server.pid) - cpu_before
+            _, drained = wait_processed(env["ALLERVERS_DATABASE_URL"], limit=120.0)
+            drain_cpu = cpu_seconds(server.pid) - cpu_before
         finally:
-            server.terminate()
-            server.wait(30)
-            log.close()
+            server.stop()
         _report(workers, elapsed, env["ALLERVERS_DATABASE_URL"], options)
         requests = max(1, sum(len(worker.latencies) for worker in workers))
         print(f"server CPU    {server_cpu / requests * 1000:.2f} ms a request during the load")
@@ -81,15 +76,6 @@ def main() -> None:
         )
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of the server process (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load")
@@ -97,38 +83,6 @@ def _options() -> argparse.Namespace:
     parser.add_argument("--replays", type=float, default=0.1, help="share of replayed sids")
     parser.add_argument("--cases", type=int, default=500, help="fictional cases to seed")
     return parser.parse_args()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _environment(folder: Path, port: int) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("TWILIO_")}
-    env.update(
-        ALLERVERS_DATABASE_URL=f"sqlite:///{folder / 'bench.db'}",
-        ALLERVERS_PUBLIC_URL=f"http://127.0.0.1:{port}",
-        ALLERVERS_SPOOL_DIR=str(folder / "spool"),
-        ALLERVERS_CHANNELS="sandbox",
-        TWILIO_AUTH_TOKEN=TOKEN,
-        PYTHONPATH=str(ROOT),
-    )
-    env.pop("ALLERVERS_NOW", None)
-    return env
-
-
-def _command() -> list[str]:
-    return [sys.executable, "-c", "from api.cli import main; main()"]
-
-
-def _cli(env: dict[str, str], *arguments: str) -> None:
-    subprocess.run([*_command(), *arguments], env=env, check=True, capture_output=True)
-
-
-def _phone(number: int) -> str:
-    return f"+3363998{number:04d}"  # ARCEP's fiction range: reaches nobody
 
 
 def _seed(url: str, cases: int) -> None:
@@ -150,7 +104,7 @@ def _seed(url: str, cases: int) -> None:
                 ContactPoint.__table__.insert().values(
                     case_id=case_id,
                     kind="phone",
-                    value=_phone(number),
+                    value=fiction_phone(number),
                     line_type="mobile",
                     sms_capable=True,
                     state="ok",
@@ -159,34 +113,6 @@ def _seed(url: str, cases: int) -> None:
                 )
             )
     engine.dispose()
-
-
-def _wait_ready(base: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("the server did not start (see server.log)")
-
-
-def _wait_processed(url: str, limit: float = 120.0) -> float:
-    """Seconds until every stored inbound message is processed (the team sees it)."""
-    engine = make_engine(url)
-    started = time.monotonic()
-    query = select(func.count()).where(Message.direction == "in", Message.processed.is_(False))
-    try:
-        while time.monotonic() - started < limit:
-            with engine.connect() as connection:
-                if not connection.scalar(query):
-                    break
-            time.sleep(0.1)
-    finally:
-        engine.dispose()
-    return time.monotonic() - started
 
 
 def _load(base: str, options: argparse.Namespace) -> tuple[list[Worker], float]:
@@ -239,20 +165,9 @@ def _work(
 
 
 def _inbound(sid: str, number: int) -> dict[str, str]:
-    return {
-        "ToCountry": "FR",
-        "SmsMessageSid": sid,
-        "NumMedia": "0",
-        "SmsSid": sid,
-        "SmsStatus": "received",
-        "Body": "Oui, je suis disponible jeudi matin",
-        "To": "+33639989999",
-        "NumSegments": "1",
-        "MessageSid": sid,
-        "AccountSid": ACCOUNT,
-        "From": _phone(number),  # one in eleven is an unknown sender
-        "ApiVersion": "2010-04-01",
-    }
+    """Twilio's form for an SMS from fiction phone `number` (past the seeded cases: unknown)."""
+    body = "Oui, je suis disponible jeudi matin"
+    return inbound_params(sid, fiction_phone(number), body, AccountSid=ACCOUNT)
 
 
 def _report(workers: list[Worker], elapsed: float, url: str, options: argparse.Namespace) -> None:

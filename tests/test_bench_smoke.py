@@ -1,0 +1,76 @@
+"""The benchmarks keep running: bench/load.py --smoke drives a real `allervers serve` for 3 s,
+on a SQLite file and on a temporary PostgreSQL database."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from outreach.db import make_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+ENDPOINTS = (
+    "POST /webhooks/twilio/sms",
+    "POST /webhooks/twilio/status",
+    "GET /inbox/feed",
+    "GET /cases",
+    "GET /cases/{id}",
+    "GET /",
+    "GET /agenda",
+    "GET /indicators",
+    "POST /api/cases/{id}/messages",
+    "GET /api/cases",
+    "GET /api/cases/{id}/messages",
+)
+# endpoint, requests, share, req/s, p50, p99, errors ("0" or "409:2 ReadTimeout:1")
+ROW = re.compile(r"^((?:GET|POST) \S+)\s+(\d+)\s+\S+%\s+\S+\s+\S+\s+\S+\s+(.+)$")
+
+
+def _smoke(*options: str) -> str:
+    """Run bench/load.py --smoke; its output, once every check of a healthy run passed."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "load.py"), "--smoke", *options],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    report = result.stdout + result.stderr
+    assert result.returncode == 0, report
+    rows = {found[1]: found for line in result.stdout.splitlines() if (found := ROW.match(line))}
+    assert sorted(rows) == sorted(ENDPOINTS), report
+    for endpoint, row in rows.items():
+        assert int(row[2]) > 0, f"{endpoint} was never called\n{report}"
+        assert row[3] == "0", f"{endpoint}: errors {row[3]}\n{report}"
+    assert "exactly once yes" in result.stdout, report
+    assert "result      OK" in result.stdout, report
+    return result.stdout
+
+
+def test_load_smoke() -> None:
+    header = _smoke().splitlines()[0]
+    assert "`allervers serve`, SQLite," in header
+
+
+@pytest.mark.postgres
+def test_load_smoke_on_postgres_drops_its_database(postgres_database: str) -> None:
+    header = _smoke("--postgres", postgres_database).splitlines()[0]
+    found = re.search(r"`allervers serve`, PostgreSQL [\d.]+ \(temporary database (\w+) ", header)
+    assert found, header
+    assert not _database_exists(postgres_database, found[1])
+
+
+def _database_exists(url: str, name: str) -> bool:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT count(*) FROM pg_database WHERE datname = :name")
+            return bool(connection.scalar(query, {"name": name}))
+    finally:
+        engine.dispose()
