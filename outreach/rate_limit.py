@@ -62,10 +62,14 @@ class RateLimiter:
 
     def room(self, channels: Iterable[str]) -> int | None:
         """How many messages these channels could take now, at most (whole tokens, summed);
-        None when one of them has no limit."""
+        None when one of them has no limit, or when there is no channel (rows that send nothing,
+        such as team tasks, still have to run)."""
+        names = list(channels)
+        if not names:
+            return None
         with self._lock:
             total = 0
-            for name in channels:
+            for name in names:
                 bucket = self._refilled(name)
                 if bucket is None:
                     return None

@@ -154,3 +154,13 @@ def test_a_sequence_message_is_written_as_a_message_row(sessions, clock) -> None
         [message] = session.scalars(select(Message)).all()
         assert (message.case_id, message.status, message.template) == (case_id, "sent", "intro")
         assert message.provider_id.startswith("sms-")
+
+
+def test_with_no_channel_switched_on_the_team_tasks_still_come(sessions, clock) -> None:
+    # A team can run on tasks alone (no provider account yet): the phone calls and door knocks
+    # of the sequence still reach its inbox.
+    clock.set(START)
+    engine = dispatcher(sessions, clock, {})
+    _enrolled_case(sessions, clock)
+    run_until(engine, clock, END)
+    assert [note for note, _ in _tasks(sessions)] == ["phone_call", "door_knock"]
