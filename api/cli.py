@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from api import log_privacy
 from api.services import Services, build_services
 from messages import gettext
 from outreach.settings import SettingsError, load_settings
@@ -88,6 +89,8 @@ def serve(
             port=port,
             log_level="info",
             access_log=False,
+            # uvicorn's loggers go through the root handler, its traceback filter included.
+            log_config=None,
         )
     finally:
         telegram_polling.stop(polling)
@@ -105,6 +108,7 @@ def _register_optional_commands() -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    log_privacy.install()
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # One line per scheduler tick every few seconds would drown everything else.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

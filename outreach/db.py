@@ -29,11 +29,15 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine whose errors never quote the statement's values (names, phones, message texts):
+    a traceback in the logs stays free of personal data."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
         seconds = DEFAULT_LOCK_WAIT_MS / 1000
-        engine = create_engine(url, connect_args={"timeout": seconds}, **kwargs)
+        engine = create_engine(
+            url, connect_args={"timeout": seconds}, hide_parameters=True, **kwargs
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -41,7 +45,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     connect_args = dict(kwargs.pop("connect_args", {}))
     if "connect_timeout" not in make_url(url).query:
         connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    return create_engine(
+        url, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True, **kwargs
+    )
 
 
 def _ensure_sqlite_folder(url: str) -> None:

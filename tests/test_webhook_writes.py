@@ -116,3 +116,20 @@ def test_postgresql_connections_time_out_instead_of_hanging() -> None:
     with pytest.raises(RuntimeError):
         explicit.connect()
     assert str(seen["connect_timeout"]) == "30"
+
+
+def test_database_errors_never_quote_the_values(db_url: str) -> None:
+    # Tracebacks reach the logs (log.exception): the values of a failed statement must not.
+    from sqlalchemy.exc import IntegrityError
+
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE IF NOT EXISTS probe_unique (v TEXT UNIQUE)"))
+            insert = text("INSERT INTO probe_unique (v) VALUES (:v)")
+            connection.execute(insert, {"v": "+33639981234 Lucie Fictif"})
+            with pytest.raises(IntegrityError) as raised:
+                connection.execute(insert, {"v": "+33639981234 Lucie Fictif"})
+        assert "Lucie" not in str(raised.value) and "+33639981234" not in str(raised.value)
+    finally:
+        engine.dispose()
