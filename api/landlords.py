@@ -62,7 +62,7 @@ def send_landlord_message(
     settings = services.settings
     try:
         if payload.channel == "sms":
-            enabled = tuple(n for n in settings.enabled_channels if n in services.channels)
+            enabled = services.sending_channels
             message, _text = landlords.queue_sms(
                 session,
                 clock=services.clock,

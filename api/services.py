@@ -25,6 +25,11 @@ class Services:
     channels: dict[str, Any] = field(default_factory=dict)
     engine_config: EngineConfig = field(default_factory=load_engine_config)
 
+    @property
+    def sending_channels(self) -> tuple[str, ...]:
+        """The channels switched on in the settings and built, in the settings' order."""
+        return tuple(name for name in self.settings.enabled_channels if name in self.channels)
+
 
 def clock_for(settings: Settings) -> Clock:
     """ALLERVERS_NOW fixes "now" outside production (the settings refuse it in production)."""

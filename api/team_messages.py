@@ -19,12 +19,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
+from api.services import Services
 from messages import gettext
 from outreach import audit
 from outreach.cases import case_exists, get_case
 from outreach.models import Case, Message, TeamUser
 from outreach.sending import NotSendable, deliver
-from outreach.team_messages import MessageRefused, write_to_household
+from outreach.team_messages import MessageRefused, TeamMessage, write_to_household
 
 router = APIRouter(prefix="/api", tags=["messages"])
 
@@ -101,23 +102,34 @@ def send_team_message(
     user: CurrentUser,
 ) -> SentMessagePublic:
     case = _visible_case(session, user=user, case_id=case_id)
-    enabled = tuple(
-        name for name in services.settings.enabled_channels if name in services.channels
-    )
     try:
-        queued = write_to_household(
-            session,
-            clock=services.clock,
-            case=case,
-            author=user,
-            text=payload.body,
-            channels=enabled,
-            reply_window=services.engine_config.windows["reply"],
-        )
+        queued = write_and_send(session, services, case=case, author=user, text=payload.body)
     except NotSendable as refusal:
         raise HTTPException(409, detail=str(refusal)) from None
     except MessageRefused as refusal:
         raise HTTPException(422, detail=str(refusal)) from None
+    message = session.get_one(Message, queued.message_id, populate_existing=True)
+    will_retry = queued.send_at is None and message.status in WAITING
+    if will_retry or queued.send_at is not None:
+        response.status_code = 202
+    public = MessagePublic.of(message)
+    return SentMessagePublic(**public.model_dump(), will_retry=will_retry, send_at=queued.send_at)
+
+
+def write_and_send(
+    session: Session, services: Services, *, case: Case, author: TeamUser, text: str
+) -> TeamMessage:
+    """A team member's message to the household (the API and the case page): committed with its
+    audit event, then sent at once inside the reply window, else left to the outbox."""
+    queued = write_to_household(
+        session,
+        clock=services.clock,
+        case=case,
+        author=author,
+        text=text,
+        channels=services.sending_channels,
+        reply_window=services.engine_config.windows["reply"],
+    )
     session.commit()  # outbox first: the row exists before the provider is called
     if queued.send_at is None:
         deliver(
@@ -127,12 +139,7 @@ def send_team_message(
             message_id=queued.message_id,
             in_session=queued.in_session,
         )
-    message = session.get_one(Message, queued.message_id, populate_existing=True)
-    will_retry = queued.send_at is None and message.status in WAITING
-    if will_retry or queued.send_at is not None:
-        response.status_code = 202
-    public = MessagePublic.of(message)
-    return SentMessagePublic(**public.model_dump(), will_retry=will_retry, send_at=queued.send_at)
+    return queued
 
 
 @router.get("/cases/{case_id}/messages", response_model=MessageListPublic)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import ServicesDep, SessionDep
+from api.team_messages import write_and_send
 from api.web.access import visible_case
 from api.web.auth import FormUserDep, require_coordinator
 from api.web.case_page import render_case
@@ -21,8 +22,8 @@ from messages import gettext
 from outreach import audit
 from outreach.followup import FollowupError, StepChange, add_note, add_step, get_step, update_step
 from outreach.models import TeamUser
-from outreach.sending import NotSendable, deliver
-from outreach.team_messages import MessageRefused, write_to_household
+from outreach.sending import NotSendable
+from outreach.team_messages import MessageRefused
 
 router = APIRouter(include_in_schema=False)
 
@@ -45,34 +46,14 @@ def answer(
 ) -> Response:
     """Write to the household on its best channel, outbox first (like the JSON API)."""
     case = visible_case(session, user=web.user, case_id=case_id)
-    enabled = tuple(
-        name for name in services.settings.enabled_channels if name in services.channels
-    )
     try:
-        queued = write_to_household(
-            session,
-            clock=services.clock,
-            case=case,
-            author=web.user,
-            text=body,
-            channels=enabled,
-            reply_window=services.engine_config.windows["reply"],
-        )
+        write_and_send(session, services, case=case, author=web.user, text=body)
     except (NotSendable, MessageRefused) as refusal:
         status = 409 if isinstance(refusal, NotSendable) else 422
         return render_case(
             request, session, services, web, case,
             errors={"answer": str(refusal)}, drafts={"answer": body}, status_code=status,
         )  # fmt: skip
-    session.commit()  # outbox first: the row exists before the provider is called
-    if queued.send_at is None:
-        deliver(
-            services.sessions,
-            clock=services.clock,
-            channels=services.channels,
-            message_id=queued.message_id,
-            in_session=queued.in_session,
-        )
     return _back(case.id, "timeline")
 
 

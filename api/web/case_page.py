@@ -117,11 +117,8 @@ def render_case(
 
 def sending_refusal(services: Services, case: Case) -> str | None:
     """Why the team cannot write to the household now (opted out, no usable number), or None."""
-    enabled = tuple(
-        name for name in services.settings.enabled_channels if name in services.channels
-    )
     try:
-        best_route(case, enabled)
+        best_route(case, services.sending_channels)
     except NotSendable as refusal:
         return str(refusal)
     return None
