@@ -23,10 +23,19 @@ from outreach.clock import PARIS, FrozenClock
 from outreach.db import make_engine, make_session_factory
 from outreach.migrate import upgrade
 from outreach.models import Base
+from tests.doubles.twilio_double import TwilioDouble
 
 POSTGRES_ENV = "ALLERVERS_TEST_POSTGRES_URL"
 # A Wednesday in term time, 10:00 in Paris: inside the default sending window.
 DEFAULT_NOW = datetime(2026, 3, 11, 10, 0, tzinfo=PARIS)
+
+
+@pytest.fixture
+def double() -> Iterator[TwilioDouble]:
+    """The Twilio double on 127.0.0.1 (modules about Telegram define their own `double`)."""
+    double = TwilioDouble().start()
+    yield double
+    double.stop()
 
 
 @pytest.fixture

@@ -9,14 +9,13 @@ request and transaction), once as signed Twilio webhooks (processed after the an
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
 
 from outreach.models import Visit
 from outreach.sequences.runner import enrol
-from tests.doubles.twilio_double import TwilioDouble
 from tests.e2e_support import Phone, household_in_arras
 from tests.e2e_twilio_support import TwilioPhone, twilio_settings
 from tests.engine_support import engine_config
@@ -124,13 +123,6 @@ def test_two_households_answering_1_at_once_by_the_sandbox_get_one_visit(
 
 
 # --- the same over Twilio -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def double() -> Iterator[TwilioDouble]:
-    double = TwilioDouble().start()
-    yield double
-    double.stop()
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ background tasks before it returns, so each reply is processed when `answer` ret
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 
@@ -23,13 +21,6 @@ from tests.booking_support import paris
 from tests.doubles.twilio_double import TwilioDouble
 from tests.e2e_support import household_in_arras, walk_the_main_path
 from tests.e2e_twilio_support import PHONE, STATUS_CALLBACK, TwilioPhone, twilio_settings
-
-
-@pytest.fixture
-def double() -> Iterator[TwilioDouble]:
-    double = TwilioDouble().start()
-    yield double
-    double.stop()
 
 
 @pytest.fixture

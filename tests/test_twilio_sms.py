@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,13 +18,6 @@ PUBLIC_URL = "https://allervers.example.org"
 FROM = "+33639989999"
 SERVICE = "MG" + "a" * 32
 TO = "+33639980001"
-
-
-@pytest.fixture
-def double() -> Iterator[TwilioDouble]:
-    double = TwilioDouble().start()
-    yield double
-    double.stop()
 
 
 def twilio_settings(base_url: str, **extra: object) -> Settings:

@@ -6,7 +6,6 @@ Twilio double; the double then plays Twilio's status callbacks, signed like Twil
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -28,13 +27,6 @@ from tests.factories import make_case
 
 PHONE = "+33639980001"
 STATUS_URL = "/webhooks/twilio/status"
-
-
-@pytest.fixture
-def double() -> Iterator[TwilioDouble]:
-    double = TwilioDouble().start()
-    yield double
-    double.stop()
 
 
 @pytest.fixture

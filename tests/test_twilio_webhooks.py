@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -33,13 +32,6 @@ from tests.factories import fiction_phone, make_case
 URL = "/webhooks/twilio/sms"
 PHONE = "+33639980001"
 TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-
-
-@pytest.fixture
-def double() -> Iterator[TwilioDouble]:
-    double = TwilioDouble().start()
-    yield double
-    double.stop()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -18,13 +17,6 @@ REMINDER_SID = "HX" + "2" * 32
 VISIT_REMINDER_SID = "HX" + "3" * 32
 TO = "+33639980001"
 SENDER = "+14155238886"
-
-
-@pytest.fixture
-def double() -> Iterator[TwilioDouble]:
-    double = TwilioDouble().start()
-    yield double
-    double.stop()
 
 
 @pytest.fixture

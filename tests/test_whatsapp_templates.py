@@ -10,7 +10,6 @@ the real WhatsApp channel to the Twilio double; its status callbacks come back s
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -37,13 +36,6 @@ REMINDER_SID = "HX" + "3" * 32
 PHONE = "+33639981001"  # 06 39 98 10 01: the first household of tests.booking_support
 VISIT = paris(2026, 3, 17, 10)  # Tuesday
 REMINDER_DAY = paris(2026, 3, 16, 10, 1)  # Monday, the working day before, after 10:00
-
-
-@pytest.fixture
-def double() -> Iterator[TwilioDouble]:
-    double = TwilioDouble().start()
-    yield double
-    double.stop()
 
 
 @pytest.fixture
