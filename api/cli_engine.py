@@ -15,7 +15,6 @@ from messages import gettext
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-    from api.services import Services
     from outreach.clock import FrozenClock
     from outreach.delivery import Channel
     from outreach.engine_config import EngineConfig
@@ -43,7 +42,7 @@ def tick_command(
     ] = False,
 ) -> None:
     """Run one pass of all due work (sends, reminders, tasks, crash recovery) and exit."""
-    from api.scheduler import dispatcher_for, run_daily_jobs
+    from api.scheduler import dispatcher_for, run_daily_jobs, run_retention
     from api.services import build_services
     from outreach.engine import tick
     from outreach.settings import load_settings
@@ -53,24 +52,12 @@ def tick_command(
         dispatcher = dispatcher_for(services)
         if daily:
             run_daily_jobs(dispatcher, past_only=False)
-            _retention(services)
+            run_retention(services)
         report = tick(dispatcher, max_seconds=max_seconds)
     finally:
         services.engine.dispose()
     summary = ", ".join(f"{key} {count}" for key, count in sorted(report.items()))
     typer.echo(gettext("Tick done: {summary}", summary=summary or "-"))
-
-
-def _retention(services: Services) -> None:
-    from api.web.imports_page import rejects_dir
-    from outreach import retention
-
-    retention.run(
-        services.sessions,
-        clock=services.clock,
-        months=services.settings.retention_months,
-        rejects_dir=rejects_dir(services),
-    )
 
 
 def simulate_command(

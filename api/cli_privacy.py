@@ -19,19 +19,13 @@ def register(app: typer.Typer) -> None:
 @retention_app.command("run")
 def retention_run() -> None:
     """Anonymise closed cases and clear import reports older than ALLERVERS_RETENTION_MONTHS."""
+    from api.scheduler import run_retention
     from api.services import build_services
-    from api.web.imports_page import rejects_dir
-    from outreach import retention
     from outreach.settings import load_settings
 
     services = build_services(load_settings())
     try:
-        report = retention.run(
-            services.sessions,
-            clock=services.clock,
-            months=services.settings.retention_months,
-            rejects_dir=rejects_dir(services),
-        )
+        report = run_retention(services)
     finally:
         services.engine.dispose()
     counts = report.as_dict()

@@ -17,10 +17,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from fastapi import FastAPI
 
 from api.services import Services
+from outreach import retention
 from outreach.clock import PARIS
 from outreach.dispatcher import Dispatcher
 from outreach.engine import DAILY_JOBS, DailyJob, tick
 from outreach.engine_config import EngineConfig
+from outreach.retention import RetentionReport
 
 log = logging.getLogger(__name__)
 
@@ -112,17 +114,19 @@ def add_retention_job(scheduler: BackgroundScheduler, services: Services) -> Non
     )
 
 
-def _retention(services: Services) -> None:
-    from api.web.imports_page import rejects_dir
-    from outreach import retention
+def run_retention(services: Services) -> RetentionReport:
+    """Anonymise the closed cases and clear the import reports past the retention limit."""
+    return retention.run(
+        services.sessions,
+        clock=services.clock,
+        months=services.settings.retention_months,
+        rejects_dir=services.settings.rejects_dir,
+    )
 
+
+def _retention(services: Services) -> None:
     try:
-        retention.run(
-            services.sessions,
-            clock=services.clock,
-            months=services.settings.retention_months,
-            rejects_dir=rejects_dir(services),
-        )
+        run_retention(services)
     except Exception:
         log.exception("daily job retention failed")
 

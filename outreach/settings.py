@@ -131,6 +131,11 @@ class Settings(BaseSettings):
         return self.env == "production"
 
     @property
+    def rejects_dir(self) -> Path:
+        """Where the imports page keeps each import's rejected rows (retention deletes them)."""
+        return self.spool_dir.parent / "imports"
+
+    @property
     def whatsapp_content_sids(self) -> dict[str, str]:
         return _parse_content_sids(self.twilio_whatsapp_content_sids)
 

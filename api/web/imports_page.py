@@ -27,7 +27,7 @@ from api.services import Services
 from api.web.auth import FormUserDep, WebUser, WebUserDep, require_coordinator
 from api.web.rendering import PageError, render, secure
 from messages import gettext
-from outreach import audit
+from outreach import audit, retention
 from outreach.ccapex.importer import ImportRefused, import_file
 from outreach.ccapex.reading import UnreadableFile
 from outreach.models import ImportBatch
@@ -40,12 +40,8 @@ SHOWN_ISSUES = 200
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
-def rejects_dir(services: Services) -> Path:
-    return services.settings.spool_dir.parent / "imports"
-
-
 def rejects_file(services: Services, batch_id: int) -> Path:
-    return rejects_dir(services) / f"batch-{batch_id}.rejets.csv"
+    return retention.rejects_file(services.settings.rejects_dir, batch_id)
 
 
 @router.get("/imports")
@@ -69,7 +65,8 @@ def upload(
     with tempfile.TemporaryDirectory(prefix="allervers-import-") as folder:
         try:
             path = _save_upload(file, Path(folder))
-            temporary_rejects = rejects_dir(services) / f".upload-{uuid.uuid4().hex}.rejets.csv"
+            upload = f".upload-{uuid.uuid4().hex}.rejets.csv"
+            temporary_rejects = services.settings.rejects_dir / upload
             report = import_file(
                 session,
                 clock=services.clock,
