@@ -10,28 +10,17 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
-from api import (
-    audit_api,
-    cases,
-    health,
-    inbound_processing,
-    landlord_pages,
-    landlords,
-    privacy,
-    request_log,
-    rights,
-    sandbox,
-    spool,
-    steps,
-    team_messages,
-    visits,
-    web,
-    webhooks_telegram,
-    webhooks_twilio,
-)
+from api import request_log, web
+from api.routes import audit as audit_api
+from api.routes import cases, health, landlords, rights, steps, visits
+from api.routes import messages as team_messages
 from api.scheduler import scheduler_lifespan
 from api.services import Services, build_services
-from api.templating import STATIC_DIR, STATIC_PREFIX
+from api.web import landlord_pages, privacy, sandbox
+from api.web.templating import STATIC_DIR, STATIC_PREFIX
+from api.webhooks import inbound_processing, spool
+from api.webhooks import telegram as webhooks_telegram
+from api.webhooks import twilio as webhooks_twilio
 from outreach.clock import Clock
 from outreach.settings import Settings, load_settings
 

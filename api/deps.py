@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from api.services import Services
 from messages import gettext
 from outreach.models import TeamUser
-from outreach.users import user_for_token
+from outreach.team.users import user_for_token
 
 
 def get_services(request: Request) -> Services:

@@ -17,12 +17,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from fastapi import FastAPI
 
 from api.services import Services
-from outreach import retention
 from outreach.clock import PARIS
-from outreach.dispatcher import Dispatcher
-from outreach.engine import DAILY_JOBS, DailyJob, tick
-from outreach.engine_config import EngineConfig
-from outreach.retention import RetentionReport
+from outreach.engine.dispatcher import Dispatcher
+from outreach.engine.tick import DAILY_JOBS, DailyJob, tick
+from outreach.privacy import retention
+from outreach.privacy.retention import RetentionReport
+from outreach.sending.config import EngineConfig
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def _daily(job: DailyJob, dispatcher: Dispatcher) -> None:
 
 
 def add_retention_job(scheduler: BackgroundScheduler, services: Services) -> None:
-    """Every night, anonymise the closed cases past the retention limit (outreach.retention)."""
+    """Every night, anonymise the closed cases past the retention limit (privacy.retention)."""
     scheduler.add_job(
         _retention,
         CronTrigger(hour=3, minute=30, timezone=PARIS),

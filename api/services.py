@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from outreach.clock import Clock, FrozenClock, SystemClock, parse_fixed_now
 from outreach.db import make_engine, make_session_factory
-from outreach.engine_config import EngineConfig, load_engine_config
+from outreach.sending.config import EngineConfig, load_engine_config
 from outreach.settings import Settings
 
 
@@ -43,7 +43,7 @@ def build_services(
 ) -> Services:
     from api.wiring import build_channels
     from outreach import conversation
-    from outreach.engine import install
+    from outreach.engine.tick import install
 
     install()  # the engine's inbound hook: STOP / START, a reply ends the sequences
     # Replies that are not STOP / START go to the conversation (consent, booking, check-in).

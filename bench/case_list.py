@@ -31,8 +31,8 @@ from outreach.clock import FrozenClock
 from outreach.db import make_engine, transaction
 from outreach.migrate import upgrade
 from outreach.models import CASE_STATUSES, STAGES, Case, ContactPoint, Person, Sector, TeamUser
-from outreach.passwords import set_password
-from outreach.users import add_user
+from outreach.team.passwords import set_password
+from outreach.team.users import add_user
 
 NOW = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
 SECTORS = ("arras", "bethune", "boulogne-sur-mer", "calais", "lens", "montreuil", "saint-omer")

@@ -43,9 +43,9 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from outreach.clock import FrozenClock  # noqa: E402
-from outreach.dispatcher import Dispatcher, dispatch_due  # noqa: E402
-from outreach.engine import tick  # noqa: E402
-from outreach.engine_config import load_engine_config  # noqa: E402
+from outreach.engine.dispatcher import Dispatcher, dispatch_due  # noqa: E402
+from outreach.engine.tick import tick  # noqa: E402
+from outreach.sending.config import load_engine_config  # noqa: E402
 
 # --- (a) idle tick ----------------------------------------------------------------------------
 
@@ -158,7 +158,7 @@ _naive: dict[str, object] = {}
 
 def naive_send(message_id: int) -> None:
     """The job of the naive way: deliver one message (outbox-then-send all the same)."""
-    from outreach.sending import deliver
+    from outreach.sending.send_now import deliver
 
     deliver(
         _naive["sessions"],  # type: ignore[arg-type]

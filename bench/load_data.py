@@ -15,11 +15,11 @@ from fiction import NOW, fiction_phone
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from outreach.booking.slots import materialise_slots
 from outreach.ccapex.rows import CaseRow
 from outreach.ccapex.store import Context, Prepared, insert_cases, reserve_ids
 from outreach.clock import PARIS, FrozenClock
 from outreach.db import make_engine, make_session_factory, transaction
-from outreach.demo import COMMUNES
 from outreach.models import (
     STAGES,
     AvailabilityWindow,
@@ -29,12 +29,12 @@ from outreach.models import (
     Sector,
     TeamUser,
 )
-from outreach.passwords import set_password
 from outreach.phones import normalise_phone
 from outreach.sectors import SectorResolver, load_default_sectors_if_empty
 from outreach.sequences.bulk import enrol_new_cases
-from outreach.slots import materialise_slots
-from outreach.users import add_user
+from outreach.simulation.demo import COMMUNES
+from outreach.team.passwords import set_password
+from outreach.team.users import add_user
 
 PASSWORD = "banc d'essai de la charge"
 LAST_NAMES = ("Exemple", "Fictif", "Démo", "Essai", "Modèle", "Témoin", "Spécimen", "Maquette")

@@ -46,7 +46,7 @@ def environment(folder: Path, port: int, **settings: str) -> dict[str, str]:
 
 def command() -> list[str]:
     """`allervers` with this interpreter (the venv's, whatever is on PATH)."""
-    return [sys.executable, "-c", "from api.cli import main; main()"]
+    return [sys.executable, "-c", "from api.cli.main import main; main()"]
 
 
 def cli(env: dict[str, str], *arguments: str) -> None:

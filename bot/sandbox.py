@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 
-from outreach.delivery import Outgoing, SendReceipt
+from outreach.sending.channel import Outgoing, SendReceipt
 from outreach.settings import Settings
 
 NAME = "sandbox"

@@ -36,7 +36,7 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from outreach.delivery import DeliveryError, ErrorKind, Inbound, Outgoing, SendReceipt
+from outreach.sending.channel import DeliveryError, ErrorKind, Inbound, Outgoing, SendReceipt
 from outreach.settings import Settings, SettingsError
 
 NAME = "telegram"

@@ -3,7 +3,7 @@
 Twilio reports an error in two ways: at once, when the create call is refused (HTTP status and
 `code` of a TwilioRestException), or later, as `ErrorCode` on a status callback (the message was
 accepted, then the carrier failed it). Both go through `classify`, so a code means the same thing
-whenever it arrives. The domain (outreach.sending) decides what to do with the kind.
+whenever it arrives. The domain (outreach.sending.send_now) decides what to do with the kind.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 from requests import ReadTimeout, RequestException
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 
-from outreach.delivery import DeliveryError, ErrorKind
+from outreach.sending.channel import DeliveryError, ErrorKind
 
 log = logging.getLogger(__name__)
 

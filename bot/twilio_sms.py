@@ -13,7 +13,7 @@ from typing import Any
 from bot.segments import count_segments
 from bot.twilio_client import DEFAULT_TIMEOUT, TwilioSender, first_status, segments_of
 from bot.twilio_webhook import parse_inbound, parse_status
-from outreach.delivery import Inbound, Outgoing, SendReceipt, StatusReport
+from outreach.sending.channel import Inbound, Outgoing, SendReceipt, StatusReport
 from outreach.settings import Settings, SettingsError
 
 NAME = "sms"

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 from twilio.request_validator import RequestValidator
 
 from bot.twilio_client import STATUS_NAMES
-from outreach.delivery import Inbound, StatusReport
+from outreach.sending.channel import Inbound, StatusReport
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 WHATSAPP_PREFIX = "whatsapp:"

@@ -25,7 +25,7 @@ from typing import Any
 from bot.twilio_client import DEFAULT_TIMEOUT, TwilioSender, first_status
 from bot.twilio_webhook import WHATSAPP_PREFIX, parse_inbound, parse_status
 from messages.templates import template_variables
-from outreach.delivery import (
+from outreach.sending.channel import (
     DeliveryError,
     ErrorKind,
     Inbound,

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from outreach.booking import book
+from outreach.booking.bookings import book
+from outreach.booking.slots import materialise_slots, offer_slots
 from outreach.clock import Clock
 from outreach.models import TeamUser
-from outreach.passwords import set_password
-from outreach.slots import materialise_slots, offer_slots
+from outreach.team.passwords import set_password
 from tests.booking_support import add_worker
 from tests.factories import make_case
 from tests.web_support import PASSWORD

@@ -7,9 +7,9 @@ from datetime import date, datetime, time
 
 from sqlalchemy.orm import Session
 
+from outreach.booking.slots import materialise_slots
 from outreach.clock import PARIS, Clock
 from outreach.models import AvailabilityWindow, Case, TeamUser
-from outreach.slots import materialise_slots
 from tests.factories import get_or_make_sector, make_case, make_user
 
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY, SUNDAY = range(7)

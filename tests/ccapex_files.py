@@ -91,7 +91,7 @@ def cli_runner(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     import typer
     from typer.testing import CliRunner
 
-    from api import cli_data
+    from api.cli import data as cli_data
 
     monkeypatch.setenv("ALLERVERS_DATABASE_URL", db_url)
     monkeypatch.setenv("ALLERVERS_NOW", "2026-03-11T10:00:00+01:00")

@@ -179,7 +179,7 @@ def client(app) -> Iterator[object]:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def coordinator(sessions: sessionmaker[Session], clock: FrozenClock) -> tuple[int, str]:
     """A coordinator's (user id, API token)."""
-    from outreach.users import add_user
+    from outreach.team.users import add_user
 
     with sessions.begin() as session:
         created = add_user(

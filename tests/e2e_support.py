@@ -13,11 +13,11 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from api.sandbox import csrf_token
+from api.web.sandbox import csrf_token
 from outreach.clock import FrozenClock
 from outreach.conversation import jobs
-from outreach.dispatcher import Dispatcher
-from outreach.engine import tick
+from outreach.engine.dispatcher import Dispatcher
+from outreach.engine.tick import tick
 from outreach.models import Case, ConsentRecord, InboxItem, Message, Visit
 from outreach.sequences.runner import enrol
 from tests.booking_support import add_worker, paris

@@ -14,8 +14,8 @@ from typing import Any
 
 from bot.twilio_webhook import SIGNATURE_HEADER
 from outreach.conversation import jobs
-from outreach.dispatcher import Dispatcher
-from outreach.engine import tick
+from outreach.engine.dispatcher import Dispatcher
+from outreach.engine.tick import tick
 from tests.conftest import PUBLIC_URL
 from tests.doubles.twilio_double import (
     ACCOUNT_SID,

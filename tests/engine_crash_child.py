@@ -12,9 +12,9 @@ from pathlib import Path
 
 from outreach.clock import FrozenClock, parse_fixed_now
 from outreach.db import make_engine, make_session_factory
-from outreach.delivery import Outgoing, SendReceipt
-from outreach.dispatcher import Dispatcher, dispatch_due
-from outreach.engine_config import load_engine_config
+from outreach.engine.dispatcher import Dispatcher, dispatch_due
+from outreach.sending.channel import Outgoing, SendReceipt
+from outreach.sending.config import load_engine_config
 
 
 class DiesAfterSending:

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from outreach.clock import PARIS, FrozenClock
-from outreach.delivery import Channel, DeliveryError, Outgoing, SendReceipt
-from outreach.dispatcher import Dispatcher
-from outreach.engine import tick
-from outreach.engine_config import EngineConfig, load_engine_config
+from outreach.engine.dispatcher import Dispatcher
+from outreach.engine.tick import tick
 from outreach.models.outbox import OutboxItem
+from outreach.sending.channel import Channel, DeliveryError, Outgoing, SendReceipt
+from outreach.sending.config import EngineConfig, load_engine_config
 
 _ids = itertools.count(1)
 

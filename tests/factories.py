@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from outreach.clock import Clock
 from outreach.models import Case, ContactPoint, Person, Sector
 from outreach.phones import normalise_phone
-from outreach.users import add_user
+from outreach.team.users import add_user
 
 _references = itertools.count(1)
 

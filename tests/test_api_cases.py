@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from outreach.clock import FrozenClock
 from outreach.models import AuditEvent, Case, ContactPoint, Person, Sector
-from outreach.users import add_user
+from outreach.team.users import add_user
 
 
 def _case(

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from outreach import booking
-from outreach.booking import BookingError, TooLate
-from outreach.booking_config import BookingConfig, load_booking_config
+from outreach.booking import bookings as booking
+from outreach.booking.bookings import BookingError, TooLate
+from outreach.booking.config import BookingConfig, load_booking_config
+from outreach.booking.slots import earliest_start, materialise_slots, offer_slots
+from outreach.booking.visits import VisitError, due_reminders, mark_reminded, reminder_due_at
 from outreach.clock import FrozenClock
 from outreach.db import make_session_factory
 from outreach.models import Absence, AuditEvent, Case, OneOffSlot, Slot, TeamUser, Visit
-from outreach.slots import earliest_start, materialise_slots, offer_slots
-from outreach.visits import VisitError, due_reminders, mark_reminded, reminder_due_at
 from tests.booking_support import (
     MONDAY,
     SATURDAY,

@@ -9,8 +9,9 @@ import pytest
 from bot.segments import ucs2_characters
 from messages.formatting import amount, time_of_day, time_window, visit_date, visit_day
 from messages.templates import render, sms_safe
-from outreach import booking
-from outreach.booking_messages import (
+from outreach.booking import bookings as booking
+from outreach.booking.slots import offer_slots
+from outreach.booking.texts import (
     booking_confirmation,
     cancel_confirmation,
     option_numbers,
@@ -18,7 +19,6 @@ from outreach.booking_messages import (
     visit_reminder,
 )
 from outreach.clock import FrozenClock
-from outreach.slots import offer_slots
 from tests.booking_support import paris, ready
 
 

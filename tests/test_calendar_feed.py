@@ -9,8 +9,8 @@ import icalendar
 import pytest
 from sqlalchemy import select
 
-from outreach.booking import cancel
-from outreach.calendar_feed import build_ics, secret_hash
+from outreach.booking.bookings import cancel
+from outreach.booking.calendar_feed import build_ics, secret_hash
 from outreach.models import CalendarFeed, Visit
 from tests.agenda_support import HOUSEHOLD_NAME, HOUSEHOLD_PHONE, booked_visit
 from tests.web_support import csrf_of, https_client, sign_in

@@ -19,7 +19,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from api.webhooks_telegram import LINK_REFUSED, LINKED
+from api.webhooks.telegram import LINK_REFUSED, LINKED
 from messages import LOCALE_DIR, available_languages
 from messages.privacy_texts import privacy_msgids
 from messages.templates import tenant_msgids

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from outreach import checkin
+from outreach.booking import checkin
 from outreach.models import EngagementStep, InboxItem
 from tests.booking_support import paris
 from tests.e2e_support import Phone, household_in_arras

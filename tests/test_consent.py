@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from bot.segments import ucs2_characters
 from outreach.clock import FrozenClock
-from outreach.consent import (
+from outreach.models import AuditEvent, Case, ConsentRecord, InboxItem, Message
+from outreach.privacy.consent import (
     ConsentError,
     consent_question,
     current_consent,
@@ -20,7 +21,6 @@ from outreach.consent import (
     refusal_reply,
     text_version,
 )
-from outreach.models import AuditEvent, Case, ConsentRecord, InboxItem, Message
 from tests.factories import make_case
 
 PUBLIC_URL = "https://allervers.example.org"

@@ -7,8 +7,8 @@ from sqlalchemy import select
 from outreach.conversation.handlers import HANDLERS
 from outreach.conversation.table import ANY_STATE, STATES, TABLE
 from outreach.models import Case, ConsentRecord, InboxItem, Message
-from outreach.sending import outgoing_for
-from outreach.timeline import build_timeline
+from outreach.sending.send_now import outgoing_for
+from outreach.team.timeline import build_timeline
 from tests.e2e_support import Phone, household_in_arras
 
 NOT_UNDERSTOOD = (
@@ -100,9 +100,9 @@ def test_it_shows_every_reply_and_decision_in_the_timeline(client, services) -> 
 def test_it_counts_consent_visit_and_checkin_in_the_funnel(
     client, services, coordinator, monkeypatch
 ) -> None:
-    from outreach import indicators
     from outreach.conversation.timeline import install_stages
     from outreach.models import TeamUser
+    from outreach.reports import indicators
 
     monkeypatch.setattr(indicators, "STAGES", list(indicators.STAGES[:3]))
     install_stages()
@@ -122,9 +122,9 @@ def test_it_counts_consent_visit_and_checkin_in_the_funnel(
 
 
 def test_it_opens_visit_dates_in_every_demo_sector(session, clock) -> None:
-    from outreach.demo import load_demo_data
+    from outreach.booking.slots import offer_slots
     from outreach.models import Sector
-    from outreach.slots import offer_slots
+    from outreach.simulation.demo import load_demo_data
 
     load_demo_data(session, clock=clock)
     load_demo_data(session, clock=clock)

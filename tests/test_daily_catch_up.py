@@ -9,7 +9,7 @@ import pytest
 import api.scheduler
 from api.scheduler import dispatcher_for, run_daily_jobs
 from outreach.clock import PARIS
-from outreach.engine import DailyJob
+from outreach.engine.tick import DailyJob
 
 
 def _use_jobs(monkeypatch: pytest.MonkeyPatch, jobs: list[DailyJob]) -> None:

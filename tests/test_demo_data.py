@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from outreach.clock import FrozenClock
-from outreach.demo import load_demo_data
 from outreach.models import AuditEvent, Case, ContactPoint, Sector, TeamUser
 from outreach.phones import is_fictional
+from outreach.simulation.demo import load_demo_data
 from tests.ccapex_files import CliRun, cli_runner
 
 FICTION_LANDLINES = ("+3336571", "+3319900")

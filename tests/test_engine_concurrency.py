@@ -9,7 +9,7 @@ from datetime import datetime
 
 from outreach.clock import PARIS, FrozenClock
 from outreach.db import make_engine, make_session_factory
-from outreach.dispatcher import Dispatcher, dispatch_due
+from outreach.engine.dispatcher import Dispatcher, dispatch_due
 from outreach.sequences import enrol
 from tests.engine_support import RecordingChannel, engine_config
 from tests.factories import fiction_phone, make_case

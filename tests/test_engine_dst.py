@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from outreach.clock import PARIS, FrozenClock
-from outreach.engine import tick
+from outreach.engine.tick import tick
 from outreach.sequences import enrol, load_file
 from tests.engine_support import RecordingChannel, dispatcher, engine_config, paris, run_until
 from tests.factories import make_case

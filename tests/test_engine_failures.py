@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from outreach.clock import PARIS
-from outreach.delivery import DeliveryError, ErrorKind
-from outreach.dispatcher import dispatch_due
+from outreach.engine.dispatcher import dispatch_due
 from outreach.models import Case, ContactPoint, InboxItem, Message
 from outreach.models.outbox import OutboxItem
-from outreach.sending import best_route, deliver, queue_message
+from outreach.sending.channel import DeliveryError, ErrorKind
+from outreach.sending.send_now import best_route, deliver, queue_message
 from outreach.sequences import enrol
 from tests.engine_support import RecordingChannel, dispatcher, engine_config, paris, run_until
 from tests.factories import make_case

@@ -17,12 +17,12 @@ from messages.sequence_texts import (
     SEQUENCE_TEXTS,
 )
 from outreach.clock import PARIS
-from outreach.delivery import SendReceipt
-from outreach.dispatcher import Dispatcher, dispatch_due
-from outreach.engine_config import SEQUENCES_DIR
+from outreach.engine.dispatcher import Dispatcher, dispatch_due
 from outreach.models import ChannelLinkToken, ContactPoint, Message
 from outreach.models.outbox import Enrolment, OutboxItem
-from outreach.outbox import enqueue_send
+from outreach.sending.channel import SendReceipt
+from outreach.sending.config import SEQUENCES_DIR
+from outreach.sending.outbox import enqueue_send
 from outreach.sequences import SequenceError, enrol, enrol_on_import, load_file, load_sequence
 from tests.engine_support import RecordingChannel, dispatcher, engine_config, run_until
 from tests.factories import fiction_phone, make_case

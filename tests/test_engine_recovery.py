@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from outreach.clock import PARIS
 from outreach.db import make_engine, make_session_factory
-from outreach.engine import tick
+from outreach.engine.tick import tick
 from outreach.models import InboxItem, Message
 from outreach.models.outbox import Enrolment, OutboxItem
-from outreach.outbox import claim_due
+from outreach.sending.outbox import claim_due
 from outreach.sequences import enrol
 from tests.engine_support import RecordingChannel, dispatcher, run_until
 from tests.factories import make_case
@@ -169,9 +169,9 @@ def test_two_reconcilers_at_once_flag_each_message_once_and_keep_its_row_uncerta
 ) -> None:
     # One reconciler is half-way through the rows of a dead dispatcher when another one (another
     # process, or this one's catch-up job) runs: each message is flagged once, by one of them.
-    from outreach.dispatcher import _prepare_batch
-    from outreach.outbox import stale_claims
-    from outreach.reconcile import _settle, reconcile
+    from outreach.engine.dispatcher import _prepare_batch
+    from outreach.engine.reconcile import _settle, reconcile
+    from outreach.sending.outbox import stale_claims
 
     engine = make_engine(postgres_url)
     sessions = make_session_factory(engine)

@@ -10,10 +10,10 @@ import typer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from api import cli_engine
+from api.cli import engine as cli_engine
 from api.scheduler import build_scheduler, dispatcher_for
 from outreach.clock import PARIS, FrozenClock
-from outreach.engine import DAILY_JOBS
+from outreach.engine.tick import DAILY_JOBS
 from outreach.models import Message
 from outreach.sequences import enrol
 from tests.engine_support import RecordingChannel, dispatcher
@@ -125,7 +125,7 @@ def test_simulate_refuses_a_broken_sequence_file(cli, tmp_path: Path) -> None:
 
 
 def _simulated_world(tmp_path: Path, name: str):  # type: ignore[no-untyped-def]
-    from outreach import simulate_data
+    from outreach.simulation import data as simulate_data
 
     directory = tmp_path / name
     directory.mkdir()
@@ -138,9 +138,9 @@ def _simulated_world(tmp_path: Path, name: str):  # type: ignore[no-untyped-def]
 
 
 def test_a_seeded_simulation_is_repeatable_and_reports_each_day(tmp_path: Path) -> None:
-    from outreach import simulate
     from outreach.sequences import load_sequence
-    from outreach.simulate_report import build_report
+    from outreach.simulation import simulate
+    from outreach.simulation.report import build_report
     from tests.engine_support import engine_config
 
     config = engine_config()

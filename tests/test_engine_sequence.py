@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from outreach.clock import PARIS
-from outreach.delivery import Inbound
-from outreach.engine import install
-from outreach.inbound import process_inbound, store_inbound
+from outreach.engine.tick import install
 from outreach.models import ContactPoint, InboxItem, Message
 from outreach.models.outbox import Enrolment, OutboxItem
+from outreach.replies.inbound import process_inbound, store_inbound
+from outreach.sending.channel import Inbound
 from outreach.sequences import enrol
 from tests.engine_support import RecordingChannel, dispatcher, paris, run_until
 from tests.factories import make_case

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from outreach.followup import (
+from outreach.models import AuditEvent, Case, TeamUser
+from outreach.team.followup import (
     FollowupError,
     StepChange,
     add_note,
@@ -15,7 +16,6 @@ from outreach.followup import (
     open_steps,
     update_step,
 )
-from outreach.models import AuditEvent, Case, TeamUser
 from tests.factories import make_case, make_user
 
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from outreach.delivery import Inbound
-from outreach.inbound import process_inbound, process_pending, store_inbound
 from outreach.models import Case, ContactPoint, InboxItem, Message
+from outreach.replies.inbound import process_inbound, process_pending, store_inbound
+from outreach.sending.channel import Inbound
 
 
 def _case(session, clock, reference: str, phone: str, *, status: str = "new") -> Case:
@@ -123,9 +123,9 @@ def test_it_stores_nul_bytes_and_overlong_ids_on_every_database(session, clock) 
 
 
 def test_a_status_callback_with_odd_values_is_stored_not_crashed(session, clock) -> None:
-    from outreach.delivery import StatusReport
-    from outreach.delivery_status import apply_status
     from outreach.models import MessageStatusEvent
+    from outreach.sending.channel import StatusReport
+    from outreach.sending.status import apply_status
 
     report = StatusReport(
         channel="sms", provider_id="SM" + "y" * 300, status="delivered\x00" * 5, error_code="9" * 50

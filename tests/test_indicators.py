@@ -9,14 +9,14 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from outreach import indicators
-from outreach.booking import book
-from outreach.consent import record_consent
+from outreach.booking.bookings import book
+from outreach.booking.slots import materialise_slots, offer_slots
+from outreach.booking.visits import mark_held
 from outreach.conversation import timeline
-from outreach.indicators import IndicatorFilters, Stage, add_stage, funnel
 from outreach.models import AuditEvent, Case, Message, TeamUser
-from outreach.slots import materialise_slots, offer_slots
-from outreach.visits import mark_held
+from outreach.privacy.consent import record_consent
+from outreach.reports import indicators
+from outreach.reports.indicators import IndicatorFilters, Stage, add_stage, funnel
 from tests.booking_support import add_worker
 from tests.factories import make_case, make_user
 from tests.web_support import https_client, make_member, sign_in

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from openpyxl import load_workbook
 
-from outreach.indicator_tables import Table, tables
-from outreach.indicators import IndicatorFilters
 from outreach.models import Message, OutboxItem, TeamUser, Visit
+from outreach.reports.indicators import IndicatorFilters
+from outreach.reports.tables import Table, tables
 from tests.factories import make_case, make_user
 from tests.web_support import https_client, make_member, sign_in
 

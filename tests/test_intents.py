@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from outreach.intents import Intent, Understanding, understand
+from outreach.replies.intents import Intent, Understanding, understand
 
 ROWS: list[tuple[str, int, str]] = [
     # --- yes -----------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-from outreach import intents_lexicon
-from outreach.intents import (
+from outreach.replies import lexicon as intents_lexicon
+from outreach.replies.intents import (
     Intent,
     Understanding,
     is_start_keyword,

@@ -12,9 +12,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from outreach.delivery import Inbound
-from outreach.inbound import process_inbound, store_inbound
 from outreach.models import AuditEvent, InboxItem, LandlordOptOut, Message
+from outreach.replies.inbound import process_inbound, store_inbound
+from outreach.sending.channel import Inbound
 from tests.privacy_support import LANDLORD_E164, LANDLORD_EMAIL, case_with_landlord
 
 FOLLOWED_FR = "vec son accord"  # "Avec son accord" or "avec son accord"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from outreach.clock import FrozenClock
-from outreach.intents import Intent, understand
-from outreach.languages import language_changed, set_language
 from outreach.models import AuditEvent
+from outreach.replies.intents import Intent, understand
+from outreach.replies.languages import language_changed, set_language
 from tests.factories import make_case
 
 

@@ -7,12 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from outreach.delivery import DeliveryError, ErrorKind, Inbound
-from outreach.engine import install
-from outreach.inbound import process_inbound, store_inbound
+from outreach.engine.tick import install
 from outreach.models import AuditEvent, Case, ContactPoint, InboxItem, Message
 from outreach.models.outbox import Enrolment, OutboxItem
-from outreach.optout import keyword
+from outreach.replies.inbound import process_inbound, store_inbound
+from outreach.replies.optout import keyword
+from outreach.sending.channel import DeliveryError, ErrorKind, Inbound
 from outreach.sequences import enrol
 from tests.engine_support import RecordingChannel, dispatcher, run_until
 from tests.factories import make_case

@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from outreach.ccapex.importer import import_file
-from outreach.delivery import Inbound
-from outreach.inbound import process_inbound, store_inbound
 from outreach.models import Case, Message
+from outreach.replies.inbound import process_inbound, store_inbound
+from outreach.sending.channel import Inbound
 from tests.ccapex_files import row, write_list
 
 NAMES = ("Zéphyrine", "Quennevilloux", "Barnabé", "Tourtelier", "SCI Les Peupliers Fictifs")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from outreach.clock import PARIS
-from outreach.quiet_hours import Window, WindowError, add_calendar_days, wall_to_utc
+from outreach.sending.quiet_hours import Window, WindowError, add_calendar_days, wall_to_utc
 
 SEND = Window.parse("Mon-Sat 09:00-19:00 except holidays")
 REPLY = Window.parse("Mon-Sun 08:00-21:00")

@@ -10,10 +10,7 @@ from typing import Any
 
 from sqlalchemy import JSON, String, Text, func, select
 
-from outreach import retention
 from outreach.ccapex.importer import import_file
-from outreach.indicator_tables import export_sections, tables
-from outreach.indicators import IndicatorFilters, funnel
 from outreach.links import issue_link_token, redeem_link_token
 from outreach.models import (
     Anonymisation,
@@ -30,6 +27,9 @@ from outreach.models import (
     TeamUser,
     Visit,
 )
+from outreach.privacy import retention
+from outreach.reports.indicators import IndicatorFilters, funnel
+from outreach.reports.tables import export_sections, tables
 from tests.ccapex_files import row, write_list
 from tests.factories import make_case
 
@@ -125,7 +125,7 @@ def test_it_honours_a_shorter_configured_period(sessions, clock) -> None:
 def test_it_runs_from_the_command_line(sessions, clock, db_url, monkeypatch, tmp_path) -> None:
     from typer.testing import CliRunner
 
-    from api.cli import _register_optional_commands, app
+    from api.cli.main import _register_optional_commands, app
 
     with sessions.begin() as session:
         _case_with_messages(session, clock, status="closed")

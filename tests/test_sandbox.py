@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from api.sandbox import csrf_token
+from api.web.sandbox import csrf_token
 from bot.sandbox import SandboxChannel, count_segments
 from messages import translations
-from outreach.delivery import Outgoing
 from outreach.models import InboxItem, Message
-from outreach.sending import best_route, deliver, queue_message
+from outreach.sending.channel import Outgoing
+from outreach.sending.send_now import best_route, deliver, queue_message
 from outreach.settings import SettingsError, load_settings
 from tests.factories import fiction_phone, make_case
 

@@ -59,7 +59,7 @@ def test_it_accepts_a_complete_production_configuration() -> None:
 
 def test_the_command_line_stops_with_the_variable_name(tmp_path) -> None:
     result = subprocess.run(
-        [sys.executable, "-c", "from api.cli import main; main()", "db", "upgrade"],
+        [sys.executable, "-c", "from api.cli.main import main; main()", "db", "upgrade"],
         env={"ALLERVERS_ENV": "production", "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,

@@ -16,9 +16,9 @@ from bot.segments import count_segments, ucs2_characters
 from messages import available_languages
 from messages.formatting import PARIS, time_window, visit_date, visit_day
 from messages.templates import MAX_SEGMENTS, TEMPLATES, UCS2_LANGUAGES, render
-from outreach.booking_messages import option_numbers
-from outreach.consent import privacy_link
+from outreach.booking.texts import option_numbers
 from outreach.links import deep_link
+from outreach.privacy.consent import privacy_link
 
 LANGUAGES = available_languages()
 PUBLIC_URL = "https://aller-vers.prevention-expulsions62.fr"

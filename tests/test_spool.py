@@ -20,10 +20,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from api import spool
 from api.app import create_app
 from api.services import build_services
-from api.webhooks_twilio import INBOUND_KIND, STATUS_KIND, replay_spool
+from api.webhooks import spool
+from api.webhooks.twilio import INBOUND_KIND, STATUS_KIND, replay_spool
 from bot.twilio_webhook import SIGNATURE_HEADER
 from outreach.db import make_engine, make_session_factory
 from outreach.models import InboxItem, Message, MessageStatusEvent

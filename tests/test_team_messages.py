@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from api.scheduler import dispatcher_for
-from outreach.delivery import DeliveryError, ErrorKind, Inbound, Outgoing, SendReceipt
-from outreach.dispatcher import dispatch_due
-from outreach.inbound import process_inbound, store_inbound
+from outreach.engine.dispatcher import dispatch_due
 from outreach.models import AuditEvent, Message
+from outreach.replies.inbound import process_inbound, store_inbound
+from outreach.sending.channel import DeliveryError, ErrorKind, Inbound, Outgoing, SendReceipt
 from tests.factories import make_case, make_user
 
 

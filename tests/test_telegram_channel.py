@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.telegram import TelegramChannel, parse_update
-from outreach.delivery import Choice, DeliveryError, ErrorKind, Outgoing
 from outreach.models import ContactPoint, InboxItem
-from outreach.sending import NotSendable, Route, best_route, deliver, queue_message
+from outreach.sending.channel import Choice, DeliveryError, ErrorKind, Outgoing
+from outreach.sending.send_now import NotSendable, Route, best_route, deliver, queue_message
 from outreach.settings import SettingsError, load_settings
 from tests.doubles.tcp_proxy import TcpProxy
 from tests.doubles.telegram_double import (

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import func, select
 
-from api import telegram_polling
 from api.services import build_services
-from api.telegram_polling import TelegramPoller, telegram_mode
+from api.webhooks import telegram_polling
+from api.webhooks.telegram_polling import TelegramPoller, telegram_mode
 from outreach.db import make_engine
 from outreach.models import InboxItem, Message
 from outreach.settings import load_settings

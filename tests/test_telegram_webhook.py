@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api import spool
 from api.app import create_app
 from api.services import build_services
-from api.webhooks_telegram import LINK_REFUSED, LINKED, SECRET_HEADER, replay_spooled
+from api.webhooks import spool
+from api.webhooks.telegram import LINK_REFUSED, LINKED, SECRET_HEADER, replay_spooled
 from messages import gettext
 from outreach.db import make_engine
 from outreach.links import issue_link_token

@@ -10,7 +10,7 @@ import pytest
 from bot.segments import count_segments
 from bot.twilio_errors import TABLE, classify, retry_after_seconds
 from bot.twilio_sms import TwilioSmsChannel
-from outreach.delivery import DeliveryError, ErrorKind, Outgoing
+from outreach.sending.channel import DeliveryError, ErrorKind, Outgoing
 from outreach.settings import Settings, SettingsError, load_settings
 from tests.doubles.twilio_double import ACCOUNT_SID, AUTH_TOKEN, Failure, TwilioDouble
 

@@ -1,7 +1,8 @@
 """Sending through Twilio and what comes back: status callbacks and the error table's consequences.
 
-Messages go out through outreach.sending.deliver with the real SMS / WhatsApp channels, to the
-Twilio double; the double then plays Twilio's status callbacks, signed like Twilio signs them.
+Messages go out through outreach.sending.send_now.deliver with the real SMS / WhatsApp channels,
+to the Twilio double; the double then plays Twilio's status callbacks, signed like Twilio
+signs them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.twilio_webhook import SIGNATURE_HEADER
 from outreach.models import Case, ContactPoint, InboxItem, Message, MessageStatusEvent, OutboxItem
-from outreach.sending import Route, claim, deliver, outgoing_for, queue_message, record_receipt
+from outreach.sending.send_now import (
+    Route,
+    claim,
+    deliver,
+    outgoing_for,
+    queue_message,
+    record_receipt,
+)
 from tests.conftest import PUBLIC_URL
 from tests.doubles.twilio_double import (
     Failure,

@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
-from api.inbound_processing import process_leftovers
 from api.services import build_services
+from api.webhooks.inbound_processing import process_leftovers
 from bot.twilio_webhook import SIGNATURE_HEADER
-from outreach import inbound as inbound_module
-from outreach.inbound import process_pending
 from outreach.models import Case, InboxItem, Message
+from outreach.replies import inbound as inbound_module
+from outreach.replies.inbound import process_pending
 from tests.conftest import PUBLIC_URL
 from tests.doubles.twilio_double import (
     ACCOUNT_SID,

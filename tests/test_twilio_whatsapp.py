@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bot.whatsapp import WhatsAppChannel
-from outreach.delivery import DeliveryError, ErrorKind, Outgoing
+from outreach.sending.channel import DeliveryError, ErrorKind, Outgoing
 from outreach.settings import SettingsError
 from tests.doubles.twilio_double import Failure, TwilioDouble
 from tests.test_twilio_sms import twilio_settings

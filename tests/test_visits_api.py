@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from outreach import booking
+from outreach.booking import bookings as booking
+from outreach.booking.slots import materialise_slots, offer_slots
 from outreach.clock import FrozenClock
 from outreach.models import AuditEvent, Visit
-from outreach.slots import materialise_slots, offer_slots
 from tests.booking_support import MONDAY, TUESDAY, Worker, add_worker, household, paris
 
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from outreach.delivery import Inbound
-from outreach.inbound import process_inbound, store_inbound
 from outreach.models import AuditEvent, Case, EngagementStep, InboxItem, Message
-from outreach.tasks import create_task
+from outreach.replies.inbound import process_inbound, store_inbound
+from outreach.sending.channel import Inbound
+from outreach.team.tasks import create_task
 from tests.factories import make_case
 from tests.web_support import csrf_of, https_client, make_member, sign_in
 

@@ -7,9 +7,9 @@ import typer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from api import cli_web
+from api.cli import web as cli_web
 from outreach.models import LoginSession, TeamUser
-from outreach.passwords import LoginOutcome, authenticate
+from outreach.team.passwords import LoginOutcome, authenticate
 from tests.web_support import make_member
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from outreach.delivery import Inbound
-from outreach.inbound import process_inbound, store_inbound
 from outreach.models import AuditEvent, InboxItem
-from outreach.tasks import create_task
+from outreach.replies.inbound import process_inbound, store_inbound
+from outreach.sending.channel import Inbound
+from outreach.team.tasks import create_task
 from tests.factories import fiction_phone, make_case
 from tests.web_support import csrf_of, https_client, make_member, sign_in
 
@@ -134,8 +134,8 @@ def test_every_inbox_kind_written_by_the_code_has_a_french_label() -> None:
     import re
     from pathlib import Path
 
-    from outreach.inbox import KIND_LABELS, kind_label
-    from outreach.reconcile import UNCERTAIN_KIND
+    from outreach.engine.reconcile import UNCERTAIN_KIND
+    from outreach.team.inbox import KIND_LABELS, kind_label
 
     root = Path(__file__).resolve().parent.parent
     written = {UNCERTAIN_KIND}

@@ -16,8 +16,9 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
 
-from api import spool, webhook_writes
-from api.webhook_writes import webhook_transaction
+from api.webhooks import spool
+from api.webhooks import writes as webhook_writes
+from api.webhooks.writes import webhook_transaction
 from outreach.db import CONNECT_TIMEOUT_S, DEFAULT_LOCK_WAIT_MS, DatabaseBusy, make_engine
 
 

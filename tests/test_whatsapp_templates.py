@@ -17,15 +17,15 @@ import pytest
 from sqlalchemy import select
 
 from messages.templates import Text, template_variables
-from outreach import booking
+from outreach.booking import bookings as booking
+from outreach.booking.slots import materialise_slots
 from outreach.conversation.jobs import send_visit_reminders
 from outreach.conversation.replies import write_first
 from outreach.conversation.state import conversation_of
-from outreach.dispatcher import dispatch_due
-from outreach.engine import tick
+from outreach.engine.dispatcher import dispatch_due
+from outreach.engine.tick import tick
 from outreach.models import Case, InboxItem, Message, OutboxItem, Slot
 from outreach.sequences import enrol
-from outreach.slots import materialise_slots
 from tests.booking_support import add_worker, household, paris
 from tests.doubles.twilio_double import TwilioDouble, app_settings
 from tests.engine_support import RecordingChannel, dispatcher

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from outreach.clock import Clock
 from outreach.models import TeamUser
-from outreach.passwords import set_password
+from outreach.team.passwords import set_password
 from tests.factories import make_user
 
 PASSWORD = "un mot de passe solide"

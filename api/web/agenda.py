@@ -20,18 +20,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import ServicesDep, SessionDep
+from api.routes.visits import VISIT_ERRORS
 from api.services import Services
-from api.visits import VISIT_ERRORS
 from api.web.auth import FormUserDep, WebUser, WebUserDep
 from api.web.rendering import NavLink, PageError, add_nav_link, render
 from messages import N_, gettext
 from messages.formatting import visit_date
-from outreach import audit, calendar_feed
+from outreach import audit
+from outreach.booking import calendar_feed
+from outreach.booking.slots import materialise_slots
+from outreach.booking.visits import VisitError, mark_held, mark_no_show, visits_between
 from outreach.clock import PARIS
 from outreach.models import Absence, AvailabilityWindow, OneOffSlot, Sector, TeamUser, Visit
-from outreach.quiet_hours import wall_to_utc
-from outreach.slots import materialise_slots
-from outreach.visits import VisitError, mark_held, mark_no_show, visits_between
+from outreach.sending.quiet_hours import wall_to_utc
 
 router = APIRouter(include_in_schema=False)
 

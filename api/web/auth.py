@@ -20,9 +20,14 @@ from api.services import Services
 from api.web import csrf
 from api.web.rendering import PageError, render, secure
 from messages import gettext
-from outreach.login_sessions import SESSION_LIFETIME, end_session, start_session, user_for_session
 from outreach.models import TeamUser
-from outreach.passwords import LoginOutcome, authenticate
+from outreach.team.login_sessions import (
+    SESSION_LIFETIME,
+    end_session,
+    start_session,
+    user_for_session,
+)
+from outreach.team.passwords import LoginOutcome, authenticate
 
 SESSION_COOKIE = "av_session"
 LOGIN_COOKIE = "av_login"  # the sign-in form's CSRF nonce

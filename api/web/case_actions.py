@@ -13,17 +13,24 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import ServicesDep, SessionDep
-from api.team_messages import write_and_send
+from api.routes.messages import write_and_send
 from api.web.access import visible_case
 from api.web.auth import FormUserDep, require_coordinator
 from api.web.case_page import render_case
 from api.web.rendering import PageError
 from messages import gettext
 from outreach import audit
-from outreach.followup import FollowupError, StepChange, add_note, add_step, get_step, update_step
 from outreach.models import TeamUser
-from outreach.sending import NotSendable
-from outreach.team_messages import MessageRefused
+from outreach.sending.send_now import NotSendable
+from outreach.team.followup import (
+    FollowupError,
+    StepChange,
+    add_note,
+    add_step,
+    get_step,
+    update_step,
+)
+from outreach.team.messages import MessageRefused
 
 router = APIRouter(include_in_schema=False)
 

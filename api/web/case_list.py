@@ -18,8 +18,8 @@ from api.web.labels import CASE_STATUS_LABELS, SORT_LABELS, STAGE_LABELS, label
 from api.web.rendering import render
 from outreach import audit
 from outreach.cases import DEFAULT_SORT, SORTS, CaseFilters, list_cases
-from outreach.inbox import household_name
 from outreach.models import CASE_STATUSES, STAGES, Case, Sector, TeamUser
+from outreach.team.inbox import household_name
 
 router = APIRouter(include_in_schema=False)
 

@@ -17,21 +17,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import ServicesDep, SessionDep
-from api.sandbox import display_phone
 from api.services import Services
 from api.web.access import visible_case
 from api.web.auth import WebUser, WebUserDep
 from api.web.labels import CASE_STATUS_LABELS, STAGE_LABELS, label
 from api.web.rendering import render
+from api.web.sandbox import display_phone
 from outreach import audit
 from outreach.clock import PARIS
-from outreach.followup import contract_steps, step_kind_label, step_status_label, steps_for
-from outreach.inbox import household_name
 from outreach.models import Case, TeamUser
 from outreach.models.followup import STEP_KINDS, STEP_STATUSES
-from outreach.sending import NotSendable, best_route
-from outreach.tasks import open_tasks, task_label
-from outreach.timeline import build_timeline, channel_label
+from outreach.sending.send_now import NotSendable, best_route
+from outreach.team.followup import contract_steps, step_kind_label, step_status_label, steps_for
+from outreach.team.inbox import household_name
+from outreach.team.tasks import open_tasks, task_label
+from outreach.team.timeline import build_timeline, channel_label
 
 router = APIRouter(include_in_schema=False)
 

@@ -27,10 +27,11 @@ from api.services import Services
 from api.web.auth import FormUserDep, WebUser, WebUserDep, require_coordinator
 from api.web.rendering import PageError, render, secure
 from messages import gettext
-from outreach import audit, retention
+from outreach import audit
 from outreach.ccapex.importer import ImportRefused, import_file
 from outreach.ccapex.reading import UnreadableFile
 from outreach.models import ImportBatch
+from outreach.privacy import retention
 
 router = APIRouter(include_in_schema=False)
 

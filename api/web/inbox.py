@@ -19,7 +19,7 @@ from api.web.rendering import PageError, render, render_fragment, secure
 from messages import gettext, ngettext
 from outreach import audit
 from outreach.clock import Clock
-from outreach.inbox import InboxEntry, item_exists, list_open, mark_handled
+from outreach.team.inbox import InboxEntry, item_exists, list_open, mark_handled
 
 router = APIRouter(include_in_schema=False)
 POLL_SECONDS = 3

@@ -20,8 +20,8 @@ from api.web.charts import Group, bar_chart, colour
 from api.web.rendering import render, secure
 from messages import gettext
 from outreach import audit
-from outreach.indicator_tables import Table, export_sections, tables
-from outreach.indicators import Funnel, IndicatorFilters, export_rows, funnel
+from outreach.reports.indicators import Funnel, IndicatorFilters, export_rows, funnel
+from outreach.reports.tables import Table, export_sections, tables
 
 router = APIRouter(include_in_schema=False)
 

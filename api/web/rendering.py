@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
-from api import sandbox
-from api.templating import templates
+from api.web import sandbox
+from api.web.templating import templates
 from messages import N_, gettext
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from outreach.booking_config import BookingConfig
+from outreach.booking.config import BookingConfig
 from outreach.conversation import runner
 from outreach.conversation.turn import Settings
 
@@ -19,8 +19,8 @@ __all__ = ["install"]
 
 def install(*, public_url: str, booking: BookingConfig | None = None) -> None:
     """Plug the conversation into the engine, the timeline and the indicators (idempotent)."""
-    from outreach import engine
     from outreach.conversation import jobs, timeline
+    from outreach.engine import tick as engine
 
     runner.settings = Settings(public_url=public_url, booking=booking)
     engine.install(reply_handler=runner.on_reply)

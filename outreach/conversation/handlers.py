@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from messages.formatting import visit_date
 from messages.templates import render_text
-from outreach import booking, booking_messages, checkin, consent, languages
+from outreach.booking import bookings as booking
+from outreach.booking import checkin
+from outreach.booking import texts as booking_messages
 from outreach.conversation.table import (
     CONSENT_GIVEN,
     FOLLOW_UP,
@@ -21,7 +23,9 @@ from outreach.conversation.table import (
 )
 from outreach.conversation.turn import Turn
 from outreach.models import InboxItem, Message, Visit
-from outreach.tasks import create_task
+from outreach.privacy import consent
+from outreach.replies import languages
+from outreach.team.tasks import create_task
 
 Handler = Callable[[Turn], str | None]
 DIAGNOSTIC = "diagnostic"
@@ -44,7 +48,7 @@ def record_consent(turn: Turn) -> str | None:
 
 
 def record_refusal(turn: Turn) -> str | None:
-    """The refusal is recorded and goes to the team's inbox (outreach.consent)."""
+    """The refusal is recorded and goes to the team's inbox (outreach.privacy.consent)."""
     _record(turn, "refused")
     turn.say(consent.refusal_reply(turn.case, decision="refused"))
     return None

@@ -10,18 +10,19 @@ from collections import Counter
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from outreach import booking_messages, checkin
-from outreach.booking_config import BookingConfig
+from outreach.booking import checkin
+from outreach.booking import texts as booking_messages
+from outreach.booking.config import BookingConfig
+from outreach.booking.slots import materialise_slots
+from outreach.booking.visits import due_reminders, mark_reminded
 from outreach.clock import Clock
 from outreach.conversation.replies import write_first
 from outreach.conversation.state import conversation_of, keep_in_step, move
 from outreach.conversation.table import FOLLOW_UP, REMINDED, VISITED
-from outreach.dispatcher import Dispatcher
-from outreach.engine import DailyJob
+from outreach.engine.dispatcher import Dispatcher
+from outreach.engine.tick import DailyJob
 from outreach.models import Case, Conversation, Visit
-from outreach.slots import materialise_slots
-from outreach.tasks import create_task
-from outreach.visits import due_reminders, mark_reminded
+from outreach.team.tasks import create_task
 
 log = logging.getLogger(__name__)
 

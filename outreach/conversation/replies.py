@@ -16,8 +16,8 @@ from messages.templates import Text
 from outreach.clock import Clock
 from outreach.models import Case, ContactPoint, Conversation, Message
 from outreach.models.outbox import PRIORITY_REPLY
-from outreach.outbox import enqueue, enqueue_send
-from outreach.sending import NotSendable, best_route
+from outreach.sending.outbox import enqueue, enqueue_send
+from outreach.sending.send_now import NotSendable, best_route
 
 Choices = Sequence[tuple[str, str]]  # (what the household types, what a button shows)
 

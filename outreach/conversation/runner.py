@@ -1,7 +1,7 @@
 """A household's reply through the table: understand it, act, ask again once, or hand over.
 
-Runs inside the inbound transaction, after the opt-out rules (outreach.engine calls it for every
-reply that is not STOP / START). The conversation row is locked, so two quick replies of one
+Runs inside the inbound transaction, after the opt-out rules (outreach.engine.tick calls it for
+every reply that is not STOP / START). The conversation row is locked, so two quick replies of one
 household are handled one after the other. Each decision is an audit event (shown in the case
 timeline); a reply the bot handled is filed in the inbox as already handled, so the team's list
 shows only what needs a person.
@@ -20,8 +20,8 @@ from outreach.conversation.handlers import HANDLERS, not_understood
 from outreach.conversation.state import conversation_of, keep_in_step, move
 from outreach.conversation.table import FOLLOW_UP, SLOT_OFFERED, transition_for
 from outreach.conversation.turn import Settings, Turn
-from outreach.intents import Intent, Understanding, next_step_for, understand
 from outreach.models import Case, Conversation, Enrolment, InboxItem, Message
+from outreach.replies.intents import Intent, Understanding, next_step_for, understand
 
 log = logging.getLogger(__name__)
 

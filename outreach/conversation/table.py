@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from outreach.intents import Intent
+from outreach.replies.intents import Intent
 
 # --- The states -------------------------------------------------------------------------------
 

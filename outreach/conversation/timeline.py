@@ -1,7 +1,7 @@
 """The conversation in the team's views: timeline entries and funnel stages.
 
 Timeline: every decision of the bot on a reply, consent records, visits. (Inbound and outbound
-messages are already there, from outreach.timeline.) Funnel: consent given, visit booked, visit
+messages are already there, from outreach.team.timeline.) Funnel: consent given, visit booked, visit
 held, check-in answered.
 """
 
@@ -11,10 +11,10 @@ from sqlalchemy import ColumnElement, exists, select
 
 from messages import N_, gettext
 from messages.formatting import visit_date
-from outreach import indicators
-from outreach import timeline as case_timeline
 from outreach.models import AuditEvent, Case, ConsentRecord, Visit
-from outreach.timeline import PER_SOURCE, TimelineContext, TimelineEntry, channel_label
+from outreach.reports import indicators
+from outreach.team import timeline as case_timeline
+from outreach.team.timeline import PER_SOURCE, TimelineContext, TimelineEntry, channel_label
 
 BOT_LABELS = {
     "ask_again": N_("Bot: reply not understood, asked again"),

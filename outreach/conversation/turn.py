@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from messages.templates import Text
-from outreach.booking_config import BookingConfig
+from outreach.booking.config import BookingConfig
 from outreach.clock import Clock
 from outreach.conversation import replies
-from outreach.intents import Understanding
 from outreach.models import Case, Conversation, Message
+from outreach.replies.intents import Understanding
 
 
 @dataclass(frozen=True)

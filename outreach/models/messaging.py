@@ -47,7 +47,7 @@ class Message(Base):
     template: Mapped[str | None] = mapped_column(String(64))
     # Outbound: the values the template was rendered with ({"day": "mardi 17 mars", ...}), as
     # passed to messages.templates.render: WhatsApp sends them with the approved template outside
-    # the 24-hour window. Personal data: cleared with the body (outreach.retention).
+    # the 24-hour window. Personal data: cleared with the body (outreach.privacy.retention).
     template_values: Mapped[dict[str, str] | None] = mapped_column(JSON)
     language: Mapped[str | None] = mapped_column(String(8))
     provider_id: Mapped[str | None] = mapped_column(String(64))

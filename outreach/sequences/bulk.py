@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from outreach.ccapex.store import insert_many, reserve_ids
 from outreach.clock import Clock
-from outreach.engine_config import EngineConfig, load_engine_config
 from outreach.models import Case
 from outreach.models.outbox import PRIORITY_BULK, Enrolment, OutboxItem
+from outreach.sending.config import EngineConfig, load_engine_config
 from outreach.sequences.loader import load_sequence
 from outreach.sequences.runner import due_at
 

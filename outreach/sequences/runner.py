@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outreach.clock import Clock
-from outreach.engine_config import EngineConfig, load_engine_config
 from outreach.models import Case
 from outreach.models.outbox import PRIORITY_BULK, Enrolment
-from outreach.outbox import cancel_for_case, enqueue
-from outreach.quiet_hours import Window, add_calendar_days
+from outreach.sending.config import EngineConfig, load_engine_config
+from outreach.sending.outbox import cancel_for_case, enqueue
+from outreach.sending.quiet_hours import Window, add_calendar_days
 from outreach.sequences.loader import Sequence, Step, load_sequence
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from messages.sequence_texts import LINK_TEXTS, SEQUENCE_TEXTS
 from messages.templates import Text
 from outreach.clock import Clock
 from outreach.models import Case, Message
-from outreach.sending import NotSendable, Route, best_route, queue_message
+from outreach.sending.send_now import NotSendable, Route, best_route, queue_message
 from outreach.sequences.loader import Step
 
 

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from outreach.models import Case, TeamUser
-from outreach.passwords import set_password
+from outreach.team.passwords import set_password
 from tests.browser.conftest import LiveServer, screenshot
 from tests.browser.test_team_web import _check_accessible_basics
 from tests.e2e_support import Phone, household_in_arras

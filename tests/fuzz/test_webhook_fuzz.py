@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from api.webhooks_telegram import SECRET_HEADER
-from api.webhooks_twilio import MAX_BODY_BYTES
+from api.webhooks.telegram import SECRET_HEADER
+from api.webhooks.twilio import MAX_BODY_BYTES
 from bot.twilio_client import MESSAGE_ID_PARAM
 from bot.twilio_webhook import SIGNATURE_HEADER
 from outreach.models import Message

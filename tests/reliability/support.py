@@ -128,7 +128,7 @@ class Server:
             [
                 sys.executable,
                 "-c",
-                "from api.cli import main; main()",
+                "from api.cli.main import main; main()",
                 "serve",
                 "--port",
                 str(port),

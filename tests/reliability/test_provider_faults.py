@@ -17,9 +17,9 @@ from sqlalchemy import select
 from bot.twilio_sms import TwilioSmsChannel
 from outreach.clock import FrozenClock
 from outreach.db import make_engine, make_session_factory
-from outreach.dispatcher import Dispatcher, dispatch_due
-from outreach.engine_config import load_engine_config
+from outreach.engine.dispatcher import Dispatcher, dispatch_due
 from outreach.models.outbox import OutboxItem
+from outreach.sending.config import load_engine_config
 from outreach.settings import load_settings
 from tests.doubles.tcp_proxy import TcpProxy
 from tests.doubles.twilio_double import ACCOUNT_SID, AUTH_TOKEN, Failure, TwilioDouble

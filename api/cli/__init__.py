@@ -1,0 +1,3 @@
+"""The `allervers` command line (`main`), with its commands grouped by concern: data, engine,
+privacy, web.
+"""

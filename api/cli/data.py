@@ -1,0 +1,170 @@
+"""CLI commands that load data: CCAPEX import, sector table, demo data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from messages import gettext
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from outreach.clock import Clock
+    from outreach.settings import Settings
+    from outreach.simulation.demo import DemoReport
+
+
+@dataclass(frozen=True)
+class DataServices:
+    """What a data command needs: no channel is built, so no provider credential is read."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    clock: Clock
+
+
+@contextmanager
+def data_services() -> Iterator[DataServices]:
+    from api.services import clock_for
+    from outreach.db import make_engine, make_session_factory
+    from outreach.settings import load_settings
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        yield DataServices(settings, make_session_factory(engine), clock_for(settings))
+    finally:
+        engine.dispose()
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the data commands to the root `allervers` app."""
+    app.command("import")(import_cases)
+    sectors_app = typer.Typer(
+        help="Sector table (commune;code_postal;secteur).", no_args_is_help=True
+    )
+    sectors_app.command("load")(sectors_load)
+    app.add_typer(sectors_app, name="sectors")
+    app.command("demo-data")(demo_data)
+
+
+def import_cases(
+    file: Annotated[Path, typer.Argument(help="The CCAPEX list (CSV export of the spreadsheet).")],
+    month: Annotated[
+        str | None, typer.Option(help="Month of the list, YYYY-MM (default: this month).")
+    ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the rejected rows (default: FILE.rejets.csv)."),
+    ] = None,
+) -> None:
+    """Import the monthly CCAPEX list: create or update cases, report rejected rows."""
+    from outreach.ccapex.importer import ImportRefused, import_file
+    from outreach.ccapex.reading import UnreadableFile
+    from outreach.ccapex.summary import summary_lines
+    from outreach.db import transaction
+
+    try:
+        with data_services() as svc, transaction(svc.sessions) as session:
+            report = import_file(
+                session, clock=svc.clock, path=file, month=month, rejects_path=rejects
+            )
+    except (UnreadableFile, ImportRefused) as error:
+        typer.echo(gettext("File refused, nothing was imported: {reason}", reason=error), err=True)
+        raise typer.Exit(2) from None
+    for line in summary_lines(report):
+        typer.echo(line)
+
+
+def sectors_load(
+    file: Annotated[Path, typer.Argument(help="CSV commune;code_postal;secteur.")],
+) -> None:
+    """Load or update the sector table, then place the unassigned cases it now covers."""
+    from outreach.ccapex.reading import UnreadableFile
+    from outreach.db import transaction
+    from outreach.sectors import load_sectors
+
+    try:
+        with data_services() as svc, transaction(svc.sessions) as session:
+            report = load_sectors(session, path=file)
+    except UnreadableFile as error:
+        typer.echo(gettext("File refused, nothing was loaded: {reason}", reason=error), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        gettext(
+            "Sector table: {read} rows read, {sectors} new sectors, {created} communes added, "
+            "{updated} moved, {unchanged} unchanged, {rejected} rejected; "
+            "{assigned} unassigned cases placed.",
+            read=report.rows_read,
+            sectors=report.sectors_created,
+            created=report.areas_created,
+            updated=report.areas_updated,
+            unchanged=report.areas_unchanged,
+            rejected=len(report.rejects),
+            assigned=report.cases_assigned,
+        )
+    )
+    for issue in report.rejects:
+        typer.echo(
+            "  " + gettext("file line {line}: {reason}", line=issue.line, reason=issue.reason)
+        )
+
+
+def demo_data() -> None:
+    """Create fictional demo cases, sectors and team (idempotent; refused in production)."""
+    from outreach.db import transaction
+    from outreach.simulation.demo import load_demo_data
+
+    with data_services() as svc:
+        if svc.settings.is_production:
+            typer.echo(gettext("Demo data is refused in production."), err=True)
+            raise typer.Exit(2)
+        with transaction(svc.sessions) as session:
+            report = load_demo_data(session, clock=svc.clock)
+    for line in _demo_lines(report):
+        typer.echo(line)
+
+
+def _demo_lines(report: DemoReport) -> list[str]:
+    from outreach.simulation.demo import DEMO_PASSWORD
+
+    if not report.changed:
+        return [gettext("Demo data already present: nothing changed.")]
+    lines = []
+    if report.sectors is not None:
+        lines.append(
+            gettext(
+                "Default sector table loaded ({count} communes).",
+                count=report.sectors.areas_created,
+            )
+        )
+    lines.append(
+        gettext(
+            "Demo cases: {created} created, {existing} already present.",
+            created=report.cases_created,
+            existing=report.cases_existing,
+        )
+    )
+    if report.users:
+        lines.append(
+            gettext(
+                "DEMO ONLY — web login at /login for every demo account, password: {password}",
+                password=DEMO_PASSWORD,
+            )
+        )
+    for user in report.users:
+        lines.append(
+            gettext(
+                "DEMO ONLY — API token of {email} ({role}), fictional account: {token}",
+                email=user.email,
+                role=user.role,
+                token=user.token,
+            )
+        )
+    return lines

@@ -1,0 +1,157 @@
+"""Team JSON API over a case's démarches (engagement steps), with bearer tokens.
+
+GET /api/cases/{id}/steps lists them (the conversation's check-in reads the open ones),
+POST adds one, PATCH /api/cases/{id}/steps/{step_id} changes status, due date or detail.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
+from messages import gettext
+from outreach import audit
+from outreach.cases import case_exists, get_case
+from outreach.models import Case, EngagementStep, TeamUser
+from outreach.team.followup import (
+    FollowupError,
+    StepChange,
+    add_step,
+    get_step,
+    open_steps,
+    step_kind_label,
+    step_status_label,
+    steps_for,
+    update_step,
+)
+
+router = APIRouter(prefix="/api", tags=["steps"])
+
+
+class StepCreate(BaseModel):
+    kind: str = Field(max_length=30)
+    due_date: date | None = None
+    detail: str | None = Field(default=None, max_length=2000)
+
+
+class StepUpdate(BaseModel):
+    status: str | None = Field(default=None, max_length=20)
+    due_date: date | None = None
+    detail: str | None = Field(default=None, max_length=2000)
+
+
+class StepPublic(BaseModel):
+    id: int
+    case_id: int
+    kind: str
+    kind_label: str
+    status: str
+    status_label: str
+    due_date: date | None
+    detail: str | None
+    created_at: datetime
+    updated_at: datetime
+    done_at: datetime | None
+
+    @classmethod
+    def of(cls, step: EngagementStep) -> StepPublic:
+        return cls(
+            id=step.id,
+            case_id=step.case_id,
+            kind=step.kind,
+            kind_label=step_kind_label(step.kind),
+            status=step.status,
+            status_label=step_status_label(step.status),
+            due_date=step.due_date,
+            detail=step.detail,
+            created_at=step.created_at,
+            updated_at=step.updated_at,
+            done_at=step.done_at,
+        )
+
+
+class StepListPublic(BaseModel):
+    items: list[StepPublic]
+
+
+@router.get("/cases/{case_id}/steps", response_model=StepListPublic)
+def list_steps(
+    case_id: RowId,
+    session: SessionDep,
+    services: ServicesDep,
+    user: CurrentUser,
+    open_only: Annotated[bool, Query(alias="open")] = False,
+) -> StepListPublic:
+    """The case's steps in the order agreed; ?open=true: only those to do, soonest due first."""
+    case = _visible_case(session, user=user, case_id=case_id)
+    steps = (
+        open_steps(session, case_id=case.id) if open_only else steps_for(session, case_id=case.id)
+    )
+    audit.record(session, clock=services.clock, actor=user, action="step.list", case_id=case.id)
+    return StepListPublic(items=[StepPublic.of(step) for step in steps])
+
+
+@router.post("/cases/{case_id}/steps", response_model=StepPublic, status_code=201)
+def create_step(
+    case_id: RowId,
+    payload: StepCreate,
+    session: SessionDep,
+    services: ServicesDep,
+    user: CurrentUser,
+) -> StepPublic:
+    case = _visible_case(session, user=user, case_id=case_id)
+    try:
+        step = add_step(
+            session,
+            clock=services.clock,
+            case=case,
+            actor=user,
+            kind=payload.kind,
+            due_date=payload.due_date,
+            detail=payload.detail,
+        )
+    except FollowupError as error:
+        raise HTTPException(422, detail=str(error)) from None
+    return StepPublic.of(step)
+
+
+@router.patch("/cases/{case_id}/steps/{step_id}", response_model=StepPublic)
+def patch_step(
+    case_id: RowId,
+    step_id: RowId,
+    payload: StepUpdate,
+    session: SessionDep,
+    services: ServicesDep,
+    user: CurrentUser,
+) -> StepPublic:
+    """Change what the body names; `"due_date": null` removes the date."""
+    case = _visible_case(session, user=user, case_id=case_id)
+    step = get_step(session, case_id=case.id, step_id=step_id)
+    if step is None:
+        raise HTTPException(404, detail=gettext("Step not found."))
+    sent = payload.model_fields_set
+    change = StepChange(
+        status=payload.status,
+        due_date=payload.due_date,
+        clear_due_date="due_date" in sent and payload.due_date is None,
+        detail=payload.detail if "detail" in sent else None,
+    )
+    try:
+        update_step(session, clock=services.clock, step=step, actor=user, change=change)
+    except FollowupError as error:
+        raise HTTPException(422, detail=str(error)) from None
+    return StepPublic.of(step)
+
+
+def _visible_case(session: Session, *, user: TeamUser, case_id: int) -> Case:
+    case = get_case(session, user=user, case_id=case_id)
+    if case is None:
+        if case_exists(session, case_id=case_id):
+            raise HTTPException(403, detail=gettext("This case is not in your sectors."))
+        raise HTTPException(404, detail=gettext("Case not found."))
+    return case

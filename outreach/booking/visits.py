@@ -1,0 +1,161 @@
+"""Booked visits after booking: the team's agenda, the reminder of the day before, the outcome.
+
+The reminder goes on the working day before the visit at `reminder_time` (Paris); a visit booked
+after that moment gets no reminder (its confirmation was just sent). The worker records whether
+the visit was held or nobody was home, once its time has come.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from outreach import audit
+from outreach.booking.config import BookingConfig
+from outreach.booking.slots import is_working_day
+from outreach.clock import PARIS, Clock
+from outreach.models import Case, TeamUser, Visit
+from outreach.sending.quiet_hours import wall_to_utc
+
+log = logging.getLogger(__name__)
+
+OUTCOMES = ("held", "no_show")
+# A visit can be marked from its start time; an outcome can be corrected (held <-> no_show).
+_MARKABLE = ("booked", "reminded", *OUTCOMES)
+
+
+class VisitError(Exception):
+    """An outcome cannot be recorded on this visit; `reason` says why."""
+
+    CANCELLED = "cancelled"
+    NOT_STARTED = "not_started"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def visits_between(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    worker_id: int | None = None,
+    sector_ids: Collection[int] | None = None,
+    also_worker_id: int | None = None,
+    include_cancelled: bool = False,
+) -> list[Visit]:
+    """Visits starting in [start, end), soonest first.
+
+    `sector_ids` limits to those sectors, plus the visits of `also_worker_id` wherever they are
+    (a worker sees their sectors and their own visits); None means every sector.
+    """
+    query = (
+        select(Visit)
+        .where(Visit.starts_at >= start, Visit.starts_at < end)
+        .options(
+            selectinload(Visit.case).selectinload(Case.people),
+            selectinload(Visit.worker),
+            selectinload(Visit.sector),
+        )
+        .order_by(Visit.starts_at, Visit.id)
+    )
+    if worker_id is not None:
+        query = query.where(Visit.worker_id == worker_id)
+    if sector_ids is not None:
+        scope = Visit.sector_id.in_(list(sector_ids))
+        if also_worker_id is not None:
+            scope = or_(scope, Visit.worker_id == also_worker_id)
+        query = query.where(scope)
+    if not include_cancelled:
+        query = query.where(Visit.status != "cancelled")
+    return list(session.scalars(query))
+
+
+def mark_no_show(session: Session, *, clock: Clock, visit: Visit, actor: TeamUser | None) -> Visit:
+    """Nobody was home at the visit (recorded by the worker)."""
+    return _mark(session, clock=clock, visit=visit, actor=actor, outcome="no_show")
+
+
+def mark_held(session: Session, *, clock: Clock, visit: Visit, actor: TeamUser | None) -> Visit:
+    """The visit took place (recorded by the worker)."""
+    return _mark(session, clock=clock, visit=visit, actor=actor, outcome="held")
+
+
+def _mark(
+    session: Session, *, clock: Clock, visit: Visit, actor: TeamUser | None, outcome: str
+) -> Visit:
+    now = clock.now()
+    if visit.status not in _MARKABLE:
+        raise VisitError(VisitError.CANCELLED)
+    if now < visit.starts_at:
+        raise VisitError(VisitError.NOT_STARTED)
+    if visit.status != outcome:
+        visit.status = outcome
+        visit.outcome_at = now
+        visit.outcome_by_id = actor.id if actor else None
+        audit.record(
+            session,
+            clock=clock,
+            actor=actor,
+            action=f"visit.{outcome}",
+            case_id=visit.case_id,
+            visit_id=visit.id,
+        )
+        log.info("visit %s marked %s", visit.id, outcome)
+    session.flush()
+    return visit
+
+
+# --- The reminder of the day before ----------------------------------------------------------
+
+
+def reminder_due_at(visit: Visit, config: BookingConfig) -> datetime | None:
+    """When the reminder goes: the working day before, at `reminder_time`; None if too late."""
+    day = visit.starts_at.astimezone(PARIS).date() - timedelta(days=1)
+    while not is_working_day(day, config.holiday_region):
+        day -= timedelta(days=1)
+    due = wall_to_utc(datetime.combine(day, config.reminder_time))
+    if due <= visit.created_at or due >= visit.starts_at:
+        return None
+    return due
+
+
+def due_reminders(
+    session: Session, *, clock: Clock, config: BookingConfig | None = None
+) -> list[Visit]:
+    """Booked visits whose reminder is due now and not sent yet (for the daily job)."""
+    config = config or BookingConfig()
+    now = clock.now()
+    # The reminder day is at most a week before the visit (long holiday weekends included).
+    candidates = session.scalars(
+        select(Visit)
+        .where(
+            Visit.status == "booked",
+            Visit.reminded_at.is_(None),
+            Visit.starts_at > now,
+            Visit.starts_at < now + timedelta(days=8),
+        )
+        .order_by(Visit.starts_at, Visit.id)
+    )
+    due = []
+    for visit in candidates:
+        at = reminder_due_at(visit, config)
+        if at is not None and at <= now:
+            due.append(visit)
+    return due
+
+
+def mark_reminded(session: Session, *, clock: Clock, visit: Visit) -> bool:
+    """Record that the reminder was queued; False if it already was (never send it twice)."""
+    result = session.execute(
+        update(Visit)
+        .where(Visit.id == visit.id, Visit.status == "booked", Visit.reminded_at.is_(None))
+        .values(status="reminded", reminded_at=clock.now())
+        .execution_options(synchronize_session="fetch")
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]

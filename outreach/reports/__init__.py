@@ -1,0 +1,3 @@
+"""What the team and the State read in aggregate: the indicators and their tables
+(`indicators`, `tables`).
+"""

@@ -1,0 +1,166 @@
+"""The team inbox: replies and everything else that needs a human, newest first.
+
+Items come from inbound processing (replies, unknown senders), sending (failed numbers), the
+conversation (not understood, refusal, need help) and sequences (tasks). A worker sees the items
+of the cases they may see; items without a case (unknown senders) go to coordinators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from messages import N_, gettext
+from outreach import audit
+from outreach.cases import visible_cases
+from outreach.clock import Clock
+from outreach.models import Case, InboxItem, Message, TeamUser
+from outreach.team.tasks import TASK_KIND, task_label
+
+KIND_LABELS = {
+    "reply": N_("Reply"),
+    "unknown_sender": N_("Unknown sender"),
+    "several_cases": N_("Number shared by several cases"),
+    "not_understood": N_("Not understood"),
+    "refusal": N_("Refusal"),
+    "need_help": N_("Needs help"),
+    "failed_number": N_("Failed number"),
+    "content_filtered": N_("Message blocked by the operator"),
+    "task": N_("Task"),
+    "uncertain_send": N_("Message perhaps not sent (check before resending)"),
+    "landlord_reply": N_("Landlord reply"),
+}
+# Items that are a problem to look at, not just news: shown with a warning style.
+ALERT_KINDS = frozenset(
+    {"unknown_sender", "several_cases", "not_understood", "refusal", "need_help", "failed_number",
+     "content_filtered", "uncertain_send"}
+)  # fmt: skip
+EXCERPT_LENGTH = 160
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    id: int
+    kind: str
+    label: str
+    created_at: datetime
+    case_id: int | None
+    case_reference: str | None
+    household: str | None
+    excerpt: str | None
+    channel: str | None
+    alert: bool
+
+
+def kind_label(kind: str, note: str | None = None) -> str:
+    if kind == TASK_KIND and note:
+        return task_label(note)
+    return gettext(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
+def visible_items(user: TeamUser) -> Select[tuple[InboxItem]]:
+    """Open items `user` may see: those of visible cases; caseless ones for coordinators."""
+    query = select(InboxItem).where(InboxItem.handled_at.is_(None))
+    if user.is_coordinator:
+        return query
+    case_ids = visible_cases(user).with_only_columns(Case.id)
+    return query.where(InboxItem.case_id.in_(case_ids))
+
+
+def open_count(session: Session, *, user: TeamUser) -> int:
+    query = visible_items(user).with_only_columns(func.count())
+    return session.scalar(query) or 0
+
+
+def list_open(session: Session, *, user: TeamUser, limit: int = 100) -> list[InboxEntry]:
+    """The open items newest first, with the case and the message they are about."""
+    items = list(
+        session.scalars(
+            visible_items(user)
+            .order_by(InboxItem.created_at.desc(), InboxItem.id.desc())
+            .limit(limit)
+        )
+    )
+    cases = _cases(session, {item.case_id for item in items if item.case_id})
+    messages = _by_id(session, Message, {item.message_id for item in items if item.message_id})
+    return [_entry(item, cases.get(item.case_id), messages.get(item.message_id)) for item in items]
+
+
+def mark_handled(
+    session: Session, *, clock: Clock, user: TeamUser, item_id: int
+) -> InboxItem | None:
+    """Clear an item the user may see; None when it does not exist or is not theirs to see."""
+    item = session.scalar(
+        select(InboxItem)
+        .where(InboxItem.id == item_id)
+        .where(InboxItem.id.in_(visible_items(user).with_only_columns(InboxItem.id)))
+    )
+    if item is None:
+        return None
+    if item.handled_at is None:
+        item.handled_at = clock.now()
+        item.handled_by_id = user.id
+        audit.record(
+            session,
+            clock=clock,
+            actor=user,
+            action="inbox.handled",
+            case_id=item.case_id,
+            item_id=item.id,
+            kind=item.kind,
+        )
+    return item
+
+
+def item_exists(session: Session, *, item_id: int) -> bool:
+    return session.get(InboxItem, item_id) is not None
+
+
+def _by_id(session: Session, model: type, ids: set[int | None]) -> dict:  # type: ignore[type-arg]
+    wanted = [value for value in ids if value is not None]
+    if not wanted:
+        return {}
+    return {row.id: row for row in session.scalars(select(model).where(model.id.in_(wanted)))}
+
+
+def _cases(session: Session, ids: set[int | None]) -> dict[int, Case]:
+    wanted = [value for value in ids if value is not None]
+    if not wanted:
+        return {}
+    query = select(Case).where(Case.id.in_(wanted)).options(selectinload(Case.people))
+    return {case.id: case for case in session.scalars(query)}
+
+
+def _entry(item: InboxItem, case: Case | None, message: Message | None) -> InboxEntry:
+    return InboxEntry(
+        id=item.id,
+        kind=item.kind,
+        label=kind_label(item.kind, item.note),
+        created_at=item.created_at,
+        case_id=case.id if case else None,
+        case_reference=case.reference if case else None,
+        household=household_name(case) if case else None,
+        excerpt=_excerpt(message.body) if message and message.body else _note(item),
+        channel=message.channel if message else None,
+        alert=item.kind in ALERT_KINDS,
+    )
+
+
+def _note(item: InboxItem) -> str | None:
+    return None if item.kind == TASK_KIND else item.note
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EXCERPT_LENGTH else text[: EXCERPT_LENGTH - 1] + "…"
+
+
+def household_name(case: Case) -> str:
+    """ "Camille Exemple" (the first tenant), or the reference when nobody is named."""
+    tenant = case.people[0] if case.people else None
+    if tenant is None:
+        return case.reference
+    return " ".join(filter(None, (tenant.first_name, tenant.last_name)))

@@ -1,0 +1,378 @@
+"""One timeline of everything that happened on a case, newest first.
+
+Each source reads one table and turns its rows into entries. The conversation work adds its own
+(consent records, visits, check-ins) with `add_source`, without touching this file's sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from messages import N_, gettext, ngettext
+from messages.formatting import visit_date
+from outreach.models import (
+    AuditEvent,
+    Case,
+    CaseNote,
+    EngagementStep,
+    Enrolment,
+    ImportBatch,
+    InboxItem,
+    Message,
+    TeamUser,
+)
+from outreach.models.outbox import OutboxItem
+from outreach.team.followup import step_kind_label, step_status_label
+from outreach.team.inbox import kind_label
+
+PER_SOURCE = 300  # the most recent rows each source reads
+IMPORT_BATCHES = 36  # three years of monthly lists
+AUDIT_ACTIONS = ("case.opt_out", "case.opt_in", "case.assign")
+
+STATUS_LABELS = {
+    "pending": N_("waiting to be sent"),
+    "sending": N_("being sent"),
+    "uncertain": N_("uncertain"),
+    "queued": N_("queued"),
+    "accepted": N_("accepted"),
+    "scheduled": N_("scheduled"),
+    "sent": N_("sent"),
+    "delivered": N_("delivered"),
+    "read": N_("read"),
+    "undelivered": N_("not delivered"),
+    "failed": N_("failed"),
+    "canceled": N_("canceled"),
+    "received": N_("received by the team"),
+}
+CHANNEL_LABELS = {
+    "sms": "SMS",
+    "whatsapp": "WhatsApp",
+    "telegram": "Telegram",
+    "sandbox": N_("sandbox"),
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str  # message_in, message_out, inbox, task, note, step, sequence, import, event, ...
+    title: str
+    body: str | None = None
+    facts: tuple[str, ...] = ()  # short facts shown under the title (channel, status, cost…)
+    tone: str = "system"  # in | out | team | alert | system: how the page shows it
+    key: int = 0  # tie-breaker within one source, so equal times keep a stable order
+
+
+@dataclass(frozen=True)
+class TimelineContext:
+    session: Session
+    case: Case
+    users: dict[int, str]  # team member id -> display name
+
+
+TimelineSource = Callable[[TimelineContext], list[TimelineEntry]]
+
+
+def build_timeline(session: Session, *, case: Case) -> list[TimelineEntry]:
+    """Every source's entries for the case, newest first."""
+    context = TimelineContext(session=session, case=case, users=_team_names(session))
+    entries = [entry for source in SOURCES for entry in source(context)]
+    return sorted(entries, key=lambda entry: (entry.at, entry.kind, entry.key), reverse=True)
+
+
+def add_source(source: TimelineSource) -> None:
+    """Add a source (consent, visits, check-ins…); adding the same one twice does nothing."""
+    if source not in SOURCES:
+        SOURCES.append(source)
+
+
+def channel_label(channel: str) -> str:
+    label = CHANNEL_LABELS.get(channel, channel)
+    return gettext(label) if channel == "sandbox" else label
+
+
+def status_label(status: str) -> str:
+    return gettext(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+# --- sources ----------------------------------------------------------------------------------
+
+
+def message_entries(context: TimelineContext) -> list[TimelineEntry]:
+    rows = context.session.scalars(
+        select(Message)
+        .where(Message.case_id == context.case.id)
+        .order_by(Message.id.desc())
+        .limit(PER_SOURCE)
+    )
+    planned = _planned_sends(context)
+    return [_message_entry(context, message, planned.get(message.id)) for message in rows]
+
+
+def _planned_sends(context: TimelineContext) -> dict[int, datetime]:
+    """When the outbox will (try to) send the case's waiting messages."""
+    rows = context.session.execute(
+        select(OutboxItem.message_id, OutboxItem.due_at).where(
+            OutboxItem.case_id == context.case.id,
+            OutboxItem.status == "pending",
+            OutboxItem.message_id.is_not(None),
+        )
+    )
+    return {message_id: due_at for message_id, due_at in rows}
+
+
+def _message_entry(
+    context: TimelineContext, message: Message, planned: datetime | None = None
+) -> TimelineEntry:
+    facts = [channel_label(message.channel), status_label(message.status)]
+    if planned is not None and message.status == "pending":
+        facts.append(gettext("will be sent {when}", when=visit_date(planned, "fr")))
+    if message.direction == "in":
+        return TimelineEntry(
+            at=message.created_at,
+            kind="message_in",
+            title=gettext("Message from the household"),
+            body=message.body,
+            facts=tuple(facts),
+            tone="in",
+            key=message.id,
+        )
+    if message.segments:
+        facts.append(ngettext("{count} segment", "{count} segments", message.segments))
+    if message.encoding:
+        facts.append(message.encoding)
+    if message.error_code or message.error_kind:
+        facts.append(gettext("error {code}", code=message.error_code or message.error_kind))
+    author = context.users.get(message.author_id) if message.author_id else None
+    title = (
+        gettext("Message sent by {name}", name=author)
+        if author
+        else gettext("Automatic message from the bot")
+    )
+    return TimelineEntry(
+        at=message.created_at,
+        kind="message_out",
+        title=title,
+        body=message.body,
+        facts=tuple(facts),
+        tone="out",
+        key=message.id,
+    )
+
+
+def inbox_entries(context: TimelineContext) -> list[TimelineEntry]:
+    """What the bot handed to a human (tasks, not understood, refusals…); plain replies are
+    already shown as messages."""
+    rows = context.session.scalars(
+        select(InboxItem)
+        .where(InboxItem.case_id == context.case.id, InboxItem.kind != "reply")
+        .order_by(InboxItem.id.desc())
+        .limit(PER_SOURCE)
+    )
+    entries = []
+    for item in rows:
+        facts = [gettext("open")] if item.handled_at is None else [_handled(context, item)]
+        entries.append(
+            TimelineEntry(
+                at=item.created_at,
+                kind="task" if item.kind == "task" else "inbox",
+                title=kind_label(item.kind, item.note),
+                body=item.note if item.kind not in ("task",) else None,
+                facts=tuple(facts),
+                tone="alert" if item.handled_at is None else "system",
+                key=item.id,
+            )
+        )
+    return entries
+
+
+def _handled(context: TimelineContext, item: InboxItem) -> str:
+    name = context.users.get(item.handled_by_id) if item.handled_by_id else None
+    return gettext("handled by {name}", name=name) if name else gettext("handled")
+
+
+def note_entries(context: TimelineContext) -> list[TimelineEntry]:
+    rows = context.session.scalars(
+        select(CaseNote)
+        .where(CaseNote.case_id == context.case.id)
+        .order_by(CaseNote.id.desc())
+        .limit(PER_SOURCE)
+    )
+    return [
+        TimelineEntry(
+            at=note.created_at,
+            kind="note",
+            title=gettext(
+                "Note by {name}", name=context.users.get(note.author_id or 0, gettext("someone"))
+            ),
+            body=note.body,
+            tone="team",
+            key=note.id,
+        )
+        for note in rows
+    ]
+
+
+def step_entries(context: TimelineContext) -> list[TimelineEntry]:
+    rows = context.session.scalars(
+        select(EngagementStep)
+        .where(EngagementStep.case_id == context.case.id)
+        .order_by(EngagementStep.id.desc())
+        .limit(PER_SOURCE)
+    )
+    entries = []
+    for step in rows:
+        label = step_kind_label(step.kind)
+        entries.append(
+            TimelineEntry(
+                at=step.created_at,
+                kind="step",
+                title=gettext("Step agreed: {step}", step=label),
+                body=step.detail,
+                facts=(step_status_label(step.status),),
+                tone="team",
+                key=step.id,
+            )
+        )
+        if step.done_at is not None:
+            entries.append(
+                TimelineEntry(
+                    at=step.done_at,
+                    kind="step_done",
+                    title=gettext("Step done: {step}", step=label),
+                    tone="team",
+                    key=step.id,
+                )
+            )
+    return entries
+
+
+def sequence_entries(context: TimelineContext) -> list[TimelineEntry]:
+    """The bot's decisions: which sequence it started, when and why it stopped."""
+    rows = context.session.scalars(
+        select(Enrolment)
+        .where(Enrolment.case_id == context.case.id)
+        .order_by(Enrolment.id.desc())
+        .limit(PER_SOURCE)
+    )
+    entries = []
+    for enrolment in rows:
+        entries.append(
+            TimelineEntry(
+                at=enrolment.started_at,
+                kind="sequence",
+                title=gettext("Outreach sequence started: {name}", name=enrolment.sequence),
+                tone="system",
+                key=enrolment.id,
+            )
+        )
+        if enrolment.finished_at is not None:
+            reason = enrolment.stop_reason or enrolment.status
+            entries.append(
+                TimelineEntry(
+                    at=enrolment.finished_at,
+                    kind="sequence_end",
+                    title=gettext("Outreach sequence ended: {name}", name=enrolment.sequence),
+                    facts=(reason,),
+                    tone="system",
+                    key=enrolment.id,
+                )
+            )
+    return entries
+
+
+def import_entries(context: TimelineContext) -> list[TimelineEntry]:
+    """The CCAPEX lists that created or changed the case (the changed columns, never values)."""
+    case = context.case
+    entries = [
+        TimelineEntry(
+            at=case.created_at,
+            kind="import",
+            title=gettext(
+                "Case transferred by the CCAPEX (list of {month})", month=case.import_month
+            )
+            if case.import_month
+            else gettext("Case created"),
+            tone="system",
+        )
+    ]
+    batches = context.session.scalars(
+        select(ImportBatch).order_by(ImportBatch.id.desc()).limit(IMPORT_BATCHES)
+    )
+    for batch in batches:
+        fields = _changed_fields(batch, case.reference)
+        if fields is None or batch.finished_at is None:
+            continue
+        entries.append(
+            TimelineEntry(
+                at=batch.finished_at,
+                kind="import",
+                title=gettext("Updated by the import of {month}", month=batch.month),
+                facts=tuple(fields),
+                tone="system",
+                key=batch.id,
+            )
+        )
+    return entries
+
+
+def _changed_fields(batch: ImportBatch, reference: str) -> list[str] | None:
+    for change in (batch.report or {}).get("changes", []):
+        if change.get("reference") == reference:
+            return list(change.get("fields", []))
+    return None
+
+
+def event_entries(context: TimelineContext) -> list[TimelineEntry]:
+    """Audit events that change how the team works with the household (opt-out, assignment)."""
+    rows = context.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.case_id == context.case.id, AuditEvent.action.in_(AUDIT_ACTIONS))
+        .order_by(AuditEvent.id.desc())
+        .limit(PER_SOURCE)
+    )
+    return [_event_entry(context, event) for event in rows]
+
+
+EVENT_TITLES = {
+    "case.opt_out": N_("The household opted out (STOP): no more messages"),
+    "case.opt_in": N_("The household opted back in"),
+    "case.assign": N_("Case assignment changed"),
+}
+
+
+def _event_entry(context: TimelineContext, event: AuditEvent) -> TimelineEntry:
+    facts: list[str] = []
+    if event.action == "case.assign":
+        worker = (event.detail or {}).get("worker_id")
+        facts.append(context.users.get(worker, gettext("nobody")) if worker else gettext("nobody"))
+    if event.actor_id:
+        facts.append(gettext("by {name}", name=context.users.get(event.actor_id, "?")))
+    return TimelineEntry(
+        at=event.at,
+        kind="event",
+        title=gettext(EVENT_TITLES[event.action]),
+        facts=tuple(facts),
+        tone="alert" if event.action == "case.opt_out" else "system",
+        key=event.id,
+    )
+
+
+def _team_names(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(TeamUser.id, TeamUser.name)).all())
+
+
+SOURCES: list[TimelineSource] = [
+    message_entries,
+    inbox_entries,
+    note_entries,
+    step_entries,
+    sequence_entries,
+    import_entries,
+    event_entries,
+]
