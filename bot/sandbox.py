@@ -1,7 +1,7 @@
 """The sandbox channel: a simulated phone for demos and development.
 
 It "delivers" every message at once and stores nothing itself: the outbound rows are the
-ordinary Message rows (channel "sandbox") that the sandbox page (api/sandbox.py) reads back.
+ordinary Message rows (channel "sandbox") that the sandbox page (api/web/sandbox.py) reads back.
 The settings refuse this channel when ALLERVERS_ENV=production.
 """
 

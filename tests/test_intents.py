@@ -3,7 +3,7 @@
 Each row: the reply, how many numbered options the last bot message offered (0 = none), and the
 expected understanding ("yes", "choice 2", "language en"…). French first, then English and
 Arabic; typos, emoji and mixed replies on purpose. To teach the bot a new phrase, add the row
-here and the phrase to outreach/intents_lexicon.py.
+here and the phrase to outreach/replies/lexicon.py.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Telegram sends the secret we gave it in setWebhook in X-Telegram-Bot-Api-Secret-
 without it gets 403 and is not stored. The webhook stores the update (and spends a deep-link
 token in the same transaction, so any later processing already knows the chat), answers 200 at
 once, and does the rest after the answer: attach to the case, send the link reply, answer the
-button press. The polling loop (api/telegram_polling.py) goes through the same two steps.
+button press. The polling loop (api/webhooks/telegram_polling.py) goes through the same two steps.
 """
 
 from __future__ import annotations

@@ -7,7 +7,8 @@ stored. An inbound message is stored first (once per MessageSid, in one small tr
 answered at once with empty TwiML, and attached to its case after the answer. A status callback
 is recorded in one transaction with what it means (opt-out, dead number, retry...).
 Twilio does not retry a failed inbound webhook: when the database is down the request goes to
-the spool on disk (api/spool.py), is acknowledged, and is replayed once the database is back.
+the spool on disk (api/webhooks/spool.py), is acknowledged, and is replayed once the database
+is back.
 """
 
 from __future__ import annotations

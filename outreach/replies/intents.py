@@ -1,6 +1,6 @@
 """Reply understanding: what a household's reply means, or that a person must read it.
 
-Pure functions, no database. The words live in outreach/intents_lexicon.py; this module reads a
+Pure functions, no database. The words live in outreach/replies/lexicon.py; this module reads a
 reply against them. French first, and tolerant of how people write on a phone: case, accents,
 repeated letters ("ouiii"), apostrophes ("d accord"), emoji (👍 is yes), keycap and Arabic-Indic
 digits ("2️⃣", "٢"), politeness around the answer ("Oui merci 🙏").

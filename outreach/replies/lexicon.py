@@ -5,7 +5,7 @@ it to the right list below, spelled the way people write it. Case, accents, apos
 punctuation, emoji and repeated letters do not matter ("Ouiii !" reads as "oui", "ARRÊT" as
 "arret"), so write each phrase once, plainly. Commas or new lines separate phrases.
 
-How the lists are used (outreach/intents.py does the reading):
+How the lists are used (outreach/replies/intents.py does the reading):
 - PHRASES are found anywhere in a reply, as whole words: "pas dispo" is found in "non pas dispo
   merci". When phrases overlap, the longest wins: "je ne suis plus d'accord" withdraws consent, it
   is not the "d'accord" of a yes.
@@ -24,7 +24,8 @@ from __future__ import annotations
 # --- The opt-out rule --------------------------------------------------------------------------
 # A reply that is only one of these (any case, accents, spaces, punctuation or emoji around it)
 # opts the household out. A longer sentence containing the first word of one ("stop les visites
-# ?") goes to a person instead. Same list as outreach/optout.py, plus the Arabic words, so that a
+# ?") goes to a person instead. Same list as outreach/replies/optout.py, plus the Arabic words, so
+# that a
 # household writing in Arabic can stop as easily.
 STOP_KEYWORDS = """
     stop, stop sms, stop all, stopall, arrêt, arrêt sms, arrêter, unsubscribe,
