@@ -25,8 +25,7 @@ from __future__ import annotations
 # A reply that is only one of these (any case, accents, spaces, punctuation or emoji around it)
 # opts the household out. A longer sentence containing the first word of one ("stop les visites
 # ?") goes to a person instead. Same list as outreach/replies/optout.py, plus the Arabic words, so
-# that a
-# household writing in Arabic can stop as easily.
+# that a household writing in Arabic can stop as easily.
 STOP_KEYWORDS = """
     stop, stop sms, stop all, stopall, arrêt, arrêt sms, arrêter, unsubscribe,
     توقف, إيقاف
