@@ -6,7 +6,6 @@ exporting it are themselves audited.
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
 from typing import Annotated, Any
@@ -20,6 +19,7 @@ from api.deps import MAX_ROW_ID, CurrentUser, ServicesDep, SessionDep
 from messages import gettext
 from outreach import audit
 from outreach.models import AuditEvent, TeamUser
+from outreach.spreadsheet import SafeCsvWriter
 
 router = APIRouter(prefix="/api", tags=["audit"])
 
@@ -126,7 +126,7 @@ def audit_csv(
     _coordinator_only(user)
     rows = session.scalars(_query(case_id, actor, action, start, end).limit(CSV_LIMIT)).all()
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCsvWriter(buffer)
     writer.writerow(["id", "at", "actor_id", "actor", "action", "case_id", "detail"])
     for row in rows:
         event = _public(row)

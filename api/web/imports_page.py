@@ -8,7 +8,6 @@ the spool folder as batch-<id>.rejets.csv, readable only through this page.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import shutil
@@ -32,6 +31,7 @@ from outreach.ccapex.importer import ImportRefused, import_file
 from outreach.ccapex.reading import UnreadableFile
 from outreach.models import ImportBatch
 from outreach.privacy import retention
+from outreach.spreadsheet import SafeCsvWriter
 
 router = APIRouter(include_in_schema=False)
 
@@ -163,7 +163,7 @@ def _save_upload(upload: UploadFile, folder: Path) -> Path:
 
 def _rejects_from_report(batch: ImportBatch) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = SafeCsvWriter(out, delimiter=";")
     writer.writerow([gettext("rejected row: line number"), gettext("rejected row: reason")])
     for issue in (batch.report or {}).get("rejects", []):
         writer.writerow([issue.get("line"), issue.get("reason")])

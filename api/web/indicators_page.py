@@ -3,7 +3,6 @@ exported as CSV and XLSX for the State report. A worker sees the figures of thei
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from typing import Annotated, Any
@@ -22,6 +21,7 @@ from messages import gettext
 from outreach import audit
 from outreach.reports.indicators import Funnel, IndicatorFilters, export_rows, funnel
 from outreach.reports.tables import Table, export_sections, tables
+from outreach.spreadsheet import SafeCsvWriter, safe_row
 
 router = APIRouter(include_in_schema=False)
 
@@ -68,7 +68,7 @@ def export_csv(
 ) -> Response:
     rows, sections = _export(session, services.clock, web, _filters(start, end), "csv")
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = SafeCsvWriter(out, delimiter=";")
     writer.writerows(rows)
     for title, section in sections:
         writer.writerows([[], [title], *section])
@@ -84,14 +84,14 @@ def export_xlsx(
     sheet = book.active
     sheet.title = gettext("Funnel")[:31]
     for row in rows:
-        sheet.append(row)
+        sheet.append(safe_row(row))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for title, section in sections:
         extra = book.create_sheet(title[:31])
         for row in section:
-            extra.append(row)
+            extra.append(safe_row(row))
             if row[0] in (gettext("Sector"), gettext("Import month")):
                 for cell in extra[extra.max_row]:
                     cell.font = Font(bold=True)

@@ -7,7 +7,6 @@ commits: if anything fails, the caller rolls back and the database is as it was.
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
 import re
@@ -36,6 +35,7 @@ from outreach.clock import PARIS, Clock
 from outreach.models import ImportBatch, TeamUser
 from outreach.sectors import SectorResolver
 from outreach.sequences.bulk import enrol_new_cases
+from outreach.spreadsheet import SafeCsvWriter
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,9 @@ BATCH_ROWS = 1000
 # The batch row keeps this many rejects / warnings / changes; the rejects CSV keeps them all.
 REPORT_LIMIT = 5000
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+NUL = "\x00"
 
 
 class ImportRefused(ValueError):
@@ -129,6 +132,7 @@ def import_file(
     month = month or current_month(clock)
     if not _MONTH.fullmatch(month):
         raise ImportRefused(gettext("the month must be written YYYY-MM, e.g. 2026-03"))
+    rejects_path = _writable(rejects_path or default_rejects_path(path))
     source, rows = open_table(path, CCAPEX_COLUMNS)
     batch = ImportBatch(
         filename=path.name[:255],
@@ -147,9 +151,7 @@ def import_file(
     enrol_new_cases(session, clock=clock, case_ids=run.created_ids)
     report = run.report
     if run.rejected_rows:
-        report.rejects_path = _write_rejects(
-            rejects_path or default_rejects_path(path), source, run.rejected_rows
-        )
+        report.rejects_path = _write_rejects(rejects_path, source, run.rejected_rows)
     _finish(session, clock, batch, report, actor)
     return report
 
@@ -191,6 +193,11 @@ class _Run:
             self.flush()
 
     def _check(self, source_row: SourceRow) -> CaseRow:
+        if any(NUL in cell for cell in source_row.cells):
+            # PostgreSQL cannot store it, and it means the line is damaged: reject, keep going.
+            raise RowError(
+                gettext("the row contains a NUL character (damaged line): check the file")
+            )
         if source_row.extra_cells:
             raise RowError(
                 gettext(
@@ -271,7 +278,7 @@ def _write_rejects(
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.writer(out, delimiter=";")
+            writer = SafeCsvWriter(out, delimiter=";")
             writer.writerow(
                 [
                     gettext("rejected row: line number"),
@@ -280,9 +287,38 @@ def _write_rejects(
                 ]
             )
             for line, reason, cells in rows:
-                writer.writerow([line, reason, *cells])
+                writer.writerow([line, reason, *(cell.replace(NUL, "") for cell in cells)])
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise _cannot_write(path, error) from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def _writable(path: Path) -> Path:
+    """The rejects file's path, checked before anything is read: a folder or a path under a file
+    is refused with a clear reason instead of failing after the import."""
+    path = Path(path)
+    if path.is_dir():
+        raise ImportRefused(
+            gettext("the rejects file {path} is a folder: give a file name", path=path.name)
+        )
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise _cannot_write(path, NotADirectoryError())
+            break
+    return path
+
+
+def _cannot_write(path: Path, error: OSError) -> ImportRefused:
+    return ImportRefused(
+        gettext(
+            "the rejects file {path} cannot be written ({error})",
+            path=path.name,
+            error=error.strerror or type(error).__name__,
+        )
+    )

@@ -204,11 +204,15 @@ def map_header(cells: list[str], lookup: dict[str, str]) -> tuple[dict[str, int]
 def _rows(path: Path, source: SourceFormat) -> Iterator[SourceRow]:
     width = len(source.header)
     with path.open("r", encoding=source.encoding, newline="") as handle:
-        reader = csv.reader(handle, delimiter=source.delimiter)
+        lines = _RecordLines(handle)
+        reader = csv.reader(lines, delimiter=source.delimiter)
         previous_line = 0
+        record: list[str] = []
+        start = 0
         try:
             for cells in reader:
                 start, previous_line = previous_line + 1, reader.line_num
+                record = lines.take()
                 if start <= source.header_line or not any(cell.strip() for cell in cells):
                     continue
                 yield SourceRow(
@@ -222,6 +226,50 @@ def _rows(path: Path, source: SourceFormat) -> Iterator[SourceRow]:
             raise UnreadableFile(
                 gettext("file line {line}: {reason}", line=previous_line + 1, reason=error)
             ) from None
+        _refuse_unclosed_quote(record, start, source.delimiter)
+
+
+class _RecordLines:
+    """The file's lines, remembering those the csv reader took for the record it is reading."""
+
+    def __init__(self, handle: Iterator[str]) -> None:
+        self._handle = handle
+        self._taken: list[str] = []
+
+    def __iter__(self) -> _RecordLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._handle)
+        self._taken.append(line)
+        return line
+
+    def take(self) -> list[str]:
+        taken, self._taken = self._taken, []
+        return taken
+
+
+def _refuse_unclosed_quote(record: list[str], line: int, delimiter: str) -> None:
+    """An opening quote that is never closed swallows every row after it into one cell.
+
+    The csv module (lenient) reads on to the end of the file, so only the file's last record can
+    hold it: read that one again strictly. Rows already read are not kept, since the caller's
+    transaction ends with the error.
+    """
+    if len(record) < 2:
+        return
+    try:
+        list(csv.reader(record, delimiter=delimiter, strict=True))
+    except csv.Error as error:
+        if "end of data" not in str(error):  # another oddity the lenient reading accepted
+            return
+        raise UnreadableFile(
+            gettext(
+                "file line {line}: a quotation mark opened on this line is never closed, so "
+                "every row after it would be lost; close the quote or remove it",
+                line=line,
+            )
+        ) from None
 
 
 def _values(cells: list[str], columns: dict[str, int]) -> dict[str, str]:
