@@ -2,11 +2,18 @@
 
 Five wrong passwords in a row lock the account for 15 minutes; while it is locked even the right
 password is refused, so guessing cannot go on in the background. Times come from the clock.
+
+A new password has at least 12 characters (ANSSI, "Recommandations relatives à l'authentification
+multifacteur et aux mots de passe", 2021: 12 or more for a password that protects personal data
+behind a lockout), is not one of the most common passwords (zxcvbn's list of 30,000 from public
+leaks, which holds the French favourites: azerty, motdepasse, soleil, marseille, jetaime…), even
+with digits or signs added around it, and zxcvbn's estimate says it resists guessing (score ≥ 3).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
@@ -15,6 +22,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from messages import gettext
 from outreach import audit
@@ -25,7 +34,10 @@ log = logging.getLogger(__name__)
 
 MAX_FAILURES = 5
 LOCK_DURATION = timedelta(minutes=15)
-MIN_LENGTH = 10
+MIN_LENGTH = 12
+MIN_SCORE = 3  # zxcvbn: 3 is "safely unguessable" against an online attack with a lockout
+COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
+_AROUND = "0123456789 !?.,;:_-*#@$%&+=/\\'\"()[]{}"
 MAX_LENGTH = 200  # argon2 takes any length; a limit keeps a huge body from costing CPU
 
 _hasher = PasswordHasher()
@@ -49,12 +61,16 @@ class LoginResult:
     user: TeamUser | None = None
 
 
-def hash_password(password: str) -> str:
-    check_strength(password)
+def hash_password(password: str, *, personal: Sequence[str] = ()) -> str:
+    check_strength(password, personal=personal)
     return _hasher.hash(password)
 
 
-def check_strength(password: str) -> None:
+def check_strength(password: str, *, personal: Sequence[str] = ()) -> None:
+    """Refuse a password that is too short, too long, common or easy to guess, saying why.
+
+    `personal` holds what an attacker knows of the user (e-mail, name): zxcvbn counts it as guessed.
+    """
     if len(password) < MIN_LENGTH:
         raise PasswordError(
             gettext("the password must be at least {minimum} characters long", minimum=MIN_LENGTH)
@@ -65,16 +81,34 @@ def check_strength(password: str) -> None:
         )
     if password.strip() != password or not password.strip():
         raise PasswordError(gettext("the password cannot start or end with a space"))
+    folded = password.lower()
+    if folded in COMMON_PASSWORDS or folded.strip(_AROUND) in COMMON_PASSWORDS:
+        raise PasswordError(
+            gettext("this password is one of the most common ones: choose another one")
+        )
+    if zxcvbn(password, user_inputs=[word for word in personal if word])["score"] < MIN_SCORE:
+        raise PasswordError(
+            gettext(
+                "this password is too easy to guess: make it longer, for example with "
+                "several words that have nothing to do with each other"
+            )
+        )
 
 
 def set_password(session: Session, *, clock: Clock, user: TeamUser, password: str) -> None:
     """Store a new password, unlock the account and end its open browser sessions."""
-    user.password_hash = hash_password(password)
+    user.password_hash = hash_password(password, personal=personal_words(user))
     user.failed_logins = 0
     user.locked_until = None
     revoke_all_sessions(session, clock=clock, user_id=user.id)
     audit.record(session, clock=clock, actor=None, action="user.password_set", user_id=user.id)
     session.flush()
+
+
+def personal_words(user: TeamUser) -> list[str]:
+    """What an attacker may know of a team member: the parts of their e-mail and name."""
+    words = [user.email or "", *(user.email or "").split("@")[0].replace("-", ".").split(".")]
+    return [word for word in [*words, *(user.name or "").split()] if word]
 
 
 def revoke_all_sessions(session: Session, *, clock: Clock, user_id: int) -> None:
