@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from api import request_log, web
+from api.body_limit import BodyLimit
 from api.routes import audit as audit_api
 from api.routes import cases, health, landlords, rights, steps, visits
 from api.routes import messages as team_messages
@@ -41,6 +42,7 @@ def create_app(
     app = FastAPI(title="Aller-Vers", version="0.1.0", lifespan=_with_spool_replay(lifespan))
     app.state.services = services
     request_log.install(app)
+    app.add_middleware(BodyLimit)  # added last: the outermost, before any route reads a body
     app.include_router(health.router)
     app.include_router(cases.router)
     app.include_router(team_messages.router)
