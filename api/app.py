@@ -13,9 +13,10 @@ from sqlalchemy import Engine
 from api import request_log, web
 from api.body_limit import BodyLimit
 from api.routes import audit as audit_api
-from api.routes import cases, health, landlords, rights, steps, visits
+from api.routes import cases, health, landlords, rights, schema, steps, visits
 from api.routes import messages as team_messages
 from api.scheduler import scheduler_lifespan
+from api.security_headers import SecurityHeaders
 from api.services import Services, build_services
 from api.web import landlord_pages, privacy, sandbox
 from api.web.templating import STATIC_DIR, STATIC_PREFIX
@@ -39,9 +40,20 @@ def create_app(
     services = services or build_services(settings or load_settings(), engine=engine, clock=clock)
     # The outbox scheduler runs only in `allervers serve`, never in TestClient-based tests.
     lifespan = scheduler_lifespan if run_scheduler else None
-    app = FastAPI(title="Aller-Vers", version="0.1.0", lifespan=_with_spool_replay(lifespan))
+    # No Swagger or ReDoc pages (they load scripts from a CDN); the schema itself is public in
+    # development and for signed-in team members in production (api/routes/schema.py).
+    app = FastAPI(
+        title="Aller-Vers",
+        version="0.1.0",
+        lifespan=_with_spool_replay(lifespan),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None if services.settings.is_production else "/openapi.json",
+    )
     app.state.services = services
     request_log.install(app)
+    https = services.settings.public_url.startswith("https://")
+    app.add_middleware(SecurityHeaders, https=https)
     app.add_middleware(BodyLimit)  # added last: the outermost, before any route reads a body
     app.include_router(health.router)
     app.include_router(cases.router)
@@ -55,6 +67,8 @@ def create_app(
     app.include_router(landlord_pages.router)
     app.include_router(audit_api.router)
     app.include_router(rights.router)
+    if services.settings.is_production:
+        app.include_router(schema.router)
     web.install(app)  # the team pages (session cookie + CSRF); the JSON API keeps bearer tokens
     # Dev-only simulated phone: mounted only when the sandbox channel is on, never in production.
     sandbox.install(app, services.settings)

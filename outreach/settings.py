@@ -5,7 +5,9 @@ A bad value stops start-up with a message that names the variable.
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Literal
 
@@ -21,6 +23,18 @@ class SettingsError(Exception):
 
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name)
+
+
+MIN_SECRET_BITS = 128
+
+
+def entropy_bits(secret: str) -> float:
+    """A rough measure of how random a secret looks: its length times the Shannon entropy of its
+    characters. 40 times "a" gives 0; a `secrets.token_urlsafe(32)` gives about 200."""
+    if secret and secret in (secret + secret)[1:-1]:
+        return 0.0  # one short unit repeated ("ab" * 20) is no more random than the unit
+    counts = Counter(secret)
+    return sum(count * math.log2(len(secret) / count) for count in counts.values())
 
 
 class Settings(BaseSettings):
@@ -112,9 +126,20 @@ class Settings(BaseSettings):
     def _production_rules(self) -> Settings:
         if self.env != "production":
             return self
-        if self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32:
+        if (
+            self.secret_key == DEFAULT_SECRET_KEY
+            or len(self.secret_key) < 32
+            or entropy_bits(self.secret_key) < MIN_SECRET_BITS
+        ):
             raise ValueError(
                 "ALLERVERS_SECRET_KEY: set a random secret of at least 32 characters in production"
+                " (for example the output of `python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'`)"
+            )
+        if not self.public_url.startswith("https://"):
+            raise ValueError(
+                "ALLERVERS_PUBLIC_URL: must start with https:// in production (sign-in cookies "
+                "and webhooks must not travel in clear)"
             )
         if self.now:
             raise ValueError("ALLERVERS_NOW: a fixed clock is refused in production")

@@ -14,6 +14,7 @@ from outreach.models import AuditEvent, Case, ContactPoint, Sector, TeamUser
 from outreach.phones import is_fictional
 from outreach.simulation.demo import load_demo_data
 from tests.ccapex_files import CliRun, cli_runner
+from tests.production import PRODUCTION
 
 FICTION_LANDLINES = ("+3336571", "+3319900")
 
@@ -154,8 +155,8 @@ def test_it_runs_from_the_command_line_and_says_when_nothing_changed(cli: CliRun
 
 
 def test_it_refuses_demo_data_in_production(cli: CliRun, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALLERVERS_ENV", "production")
-    monkeypatch.setenv("ALLERVERS_SECRET_KEY", "x" * 40)
+    for name, value in PRODUCTION.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("ALLERVERS_CHANNELS", "sms")
     monkeypatch.delenv("ALLERVERS_NOW")
     result = cli(["demo-data"])

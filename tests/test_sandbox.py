@@ -17,6 +17,7 @@ from outreach.sending.channel import Outgoing
 from outreach.sending.send_now import best_route, deliver, queue_message
 from outreach.settings import SettingsError, load_settings
 from tests.factories import fiction_phone, make_case
+from tests.production import PRODUCTION
 
 PHONE = "+33639980001"
 
@@ -198,13 +199,11 @@ def test_every_sandbox_word_has_a_french_translation() -> None:
 
 def test_the_settings_refuse_the_sandbox_in_production() -> None:
     with pytest.raises(SettingsError, match="ALLERVERS_CHANNELS"):
-        load_settings(ALLERVERS_ENV="production", ALLERVERS_SECRET_KEY="x" * 40)
+        load_settings(**PRODUCTION)
 
 
 def test_the_channel_refuses_to_start_in_production() -> None:
-    settings = load_settings(
-        ALLERVERS_ENV="production", ALLERVERS_SECRET_KEY="x" * 40, ALLERVERS_CHANNELS=""
-    )
+    settings = load_settings(**PRODUCTION, ALLERVERS_CHANNELS="")
     with pytest.raises(RuntimeError):
         SandboxChannel(settings)
 
@@ -224,9 +223,7 @@ def test_it_never_mounts_the_sandbox_in_production(engine, clock) -> None:
     from api.services import Services
     from outreach.db import make_session_factory
 
-    settings = load_settings(
-        ALLERVERS_ENV="production", ALLERVERS_SECRET_KEY="x" * 40, ALLERVERS_CHANNELS=""
-    )
+    settings = load_settings(**PRODUCTION, ALLERVERS_CHANNELS="")
     # Even if a sandbox channel object were wired in by mistake, the pages stay unmounted.
     services = Services(
         settings=settings,

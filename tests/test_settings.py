@@ -8,8 +8,9 @@ import sys
 import pytest
 
 from outreach.settings import SettingsError, load_settings
+from tests.production import PUBLIC_HTTPS, STRONG_SECRET
 
-STRONG = "s" * 40
+STRONG = STRONG_SECRET
 
 
 def test_it_defaults_to_a_local_sqlite_file_in_development() -> None:
@@ -46,12 +47,16 @@ def test_it_refuses_a_fixed_clock_in_production() -> None:
             ALLERVERS_SECRET_KEY=STRONG,
             ALLERVERS_CHANNELS="sms",
             ALLERVERS_NOW="2026-03-01T10:00",
+            ALLERVERS_PUBLIC_URL=PUBLIC_HTTPS,
         )
 
 
 def test_it_accepts_a_complete_production_configuration() -> None:
     settings = load_settings(
-        ALLERVERS_ENV="production", ALLERVERS_SECRET_KEY=STRONG, ALLERVERS_CHANNELS="sms,telegram"
+        ALLERVERS_ENV="production",
+        ALLERVERS_SECRET_KEY=STRONG,
+        ALLERVERS_CHANNELS="sms,telegram",
+        ALLERVERS_PUBLIC_URL=PUBLIC_HTTPS,
     )
     assert settings.is_production
     assert settings.enabled_channels == ("sms", "telegram")
@@ -69,3 +74,24 @@ def test_the_command_line_stops_with_the_variable_name(tmp_path) -> None:
     assert result.returncode == 2
     assert "ALLERVERS_SECRET_KEY" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("secret", ["a" * 40, "ab" * 20, "abcd" * 10, "0123456789" * 4])
+def test_it_refuses_a_low_entropy_secret_in_production(secret: str) -> None:
+    with pytest.raises(SettingsError, match="ALLERVERS_SECRET_KEY"):
+        load_settings(
+            ALLERVERS_ENV="production",
+            ALLERVERS_SECRET_KEY=secret,
+            ALLERVERS_CHANNELS="sms",
+            ALLERVERS_PUBLIC_URL=PUBLIC_HTTPS,
+        )
+
+
+def test_it_refuses_a_plain_http_public_url_in_production() -> None:
+    with pytest.raises(SettingsError, match="ALLERVERS_PUBLIC_URL"):
+        load_settings(
+            ALLERVERS_ENV="production",
+            ALLERVERS_SECRET_KEY=STRONG,
+            ALLERVERS_CHANNELS="sms",
+            ALLERVERS_PUBLIC_URL="http://equipe.example.org",
+        )

@@ -89,6 +89,7 @@ def serve(
             port=port,
             log_level="info",
             access_log=False,
+            server_header=False,  # no `server: uvicorn` banner
             # uvicorn's loggers go through the root handler, its traceback filter included.
             log_config=None,
         )

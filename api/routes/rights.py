@@ -71,7 +71,12 @@ def export_html(
     data = _export(session, services, user, case_id, "html")
     generated = services.clock.now().isoformat(timespec="minutes")
     context = {"data": data, "case_id": case_id, "generated": generated}
-    return templates.TemplateResponse(request, "case_export.html", context)
+    response = templates.TemplateResponse(request, "case_export.html", context)
+    # A standalone printable file: its one inline style block is all it needs, no script.
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    )
+    return response
 
 
 @router.post("/cases/{case_id}/erase", response_model=ErasurePublic)

@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.doubles.twilio_double import TwilioDouble
@@ -100,6 +101,7 @@ def test_huge_bodies_are_refused_without_growing_the_server(
     server = Server(serve_env(sqlite_url, tmp_path, port, double, NOW), port, tmp_path / "s.log")
     try:
         server.wait_ready()
+        assert "server" not in httpx.get(f"{server.base}/healthz").headers  # no uvicorn banner
         post_huge(port, "/webhooks/twilio/sms", ROUTES[0][1], chunked=False)  # warm up
         before = rss_kb(server.process.pid)
         statuses = {}
