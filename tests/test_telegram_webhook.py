@@ -124,6 +124,16 @@ def test_it_ignores_junk_that_carries_the_secret(client, sessions) -> None:
     assert _count(sessions, Message) == 0
 
 
+@pytest.mark.parametrize("depth", [20_000, 500])
+def test_deeply_nested_json_is_ignored_not_a_server_error(client, sessions, depth: int) -> None:
+    # 20,000 levels overflow the JSON parser; 500 parse but would overflow what stores them.
+    body = '{"update_id": 7, "message": {"text": ' + "[" * depth + "]" * depth + "}}"
+    response = client.post(URL, content=body.encode(), headers={SECRET_HEADER: SECRET})
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "ignored": True}
+    assert _count(sessions, Message) == 0
+
+
 # --- stored once per update_id -------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 
 from api.deps import MAX_ROW_ID, CurrentUser, ServicesDep, SessionDep
+from api.routes.params import Instant
 from messages import gettext
 from outreach import audit
 from outreach.models import AuditEvent, TeamUser
@@ -84,8 +85,8 @@ def _public(event: AuditEvent) -> AuditEventPublic:
 CaseQ = Annotated[int | None, Query(alias="case", le=MAX_ROW_ID)]
 ActorQ = Annotated[int | None, Query(le=MAX_ROW_ID)]
 ActionQ = Annotated[str | None, Query(max_length=64)]
-FromQ = Annotated[datetime | None, Query(alias="from")]
-ToQ = Annotated[datetime | None, Query(alias="to")]
+FromQ = Annotated[Instant | None, Query(alias="from")]
+ToQ = Annotated[Instant | None, Query(alias="to")]
 
 
 @router.get("/audit", response_model=AuditPagePublic)

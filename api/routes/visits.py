@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from api.deps import MAX_ROW_ID, CurrentUser, RowId, ServicesDep, SessionDep
+from api.routes.params import Day, Instant
 from messages import N_, gettext
 from messages.formatting import visit_date
 from outreach import audit
@@ -103,10 +104,10 @@ def visits_index(
     services: ServicesDep,
     user: CurrentUser,
     start: Annotated[
-        date | datetime | None, Query(alias="from", description="a date (Paris) or a datetime")
+        Day | Instant | None, Query(alias="from", description="a date (Paris) or a datetime")
     ] = None,
     end: Annotated[
-        date | datetime | None, Query(alias="to", description="a date (included) or a datetime")
+        Day | Instant | None, Query(alias="to", description="a date (included) or a datetime")
     ] = None,
     worker: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
     include_cancelled: bool = False,

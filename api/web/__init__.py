@@ -11,6 +11,8 @@ from fastapi import FastAPI
 
 def install(app: FastAPI) -> None:
     """Add the team pages and their error handling to the app."""
+    from fastapi.exceptions import RequestValidationError
+
     from api.web import (
         agenda,
         auth,
@@ -21,10 +23,11 @@ def install(app: FastAPI) -> None:
         inbox,
         indicators_page,
     )
-    from api.web.rendering import PageError, page_error_handler
+    from api.web.rendering import PageError, invalid_request_handler, page_error_handler
 
     app.add_exception_handler(auth.LoginRequired, auth.login_required_handler)
     app.add_exception_handler(PageError, page_error_handler)
+    app.add_exception_handler(RequestValidationError, invalid_request_handler)
     for module in (
         auth,
         inbox,

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.deps import ServicesDep, SessionDep
+from api.deps import RowId, ServicesDep, SessionDep
 from api.routes.messages import write_and_send
 from api.web.access import visible_case
 from api.web.auth import FormUserDep, require_coordinator
@@ -44,7 +44,7 @@ def _back(case_id: int, anchor: str) -> Response:
 
 @router.post("/cases/{case_id}/messages")
 def answer(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     session: SessionDep,
     services: ServicesDep,
@@ -66,7 +66,7 @@ def answer(
 
 @router.post("/cases/{case_id}/notes")
 def note(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     session: SessionDep,
     services: ServicesDep,
@@ -86,7 +86,7 @@ def note(
 
 @router.post("/cases/{case_id}/steps")
 def new_step(
-    case_id: int,
+    case_id: RowId,
     request: Request,
     session: SessionDep,
     services: ServicesDep,
@@ -116,8 +116,8 @@ def new_step(
 
 @router.post("/cases/{case_id}/steps/{step_id}")
 def change_step(
-    case_id: int,
-    step_id: int,
+    case_id: RowId,
+    step_id: RowId,
     request: Request,
     session: SessionDep,
     services: ServicesDep,
@@ -145,7 +145,7 @@ def change_step(
 
 @router.post("/cases/{case_id}/assign")
 def assign(
-    case_id: int,
+    case_id: RowId,
     session: SessionDep,
     services: ServicesDep,
     web: FormUserDep,

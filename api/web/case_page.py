@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import ServicesDep, SessionDep
+from api.deps import RowId, ServicesDep, SessionDep
 from api.services import Services
 from api.web.access import visible_case
 from api.web.auth import WebUser, WebUserDep
@@ -54,7 +54,7 @@ def add_panel(panel: Panel) -> None:
 
 @router.get("/cases/{case_id}")
 def case_page(
-    case_id: int, request: Request, session: SessionDep, services: ServicesDep, web: WebUserDep
+    case_id: RowId, request: Request, session: SessionDep, services: ServicesDep, web: WebUserDep
 ) -> Response:
     case = visible_case(session, user=web.user, case_id=case_id)
     audit.record(session, clock=services.clock, actor=web.user, action="case.read", case_id=case.id)
@@ -63,7 +63,7 @@ def case_page(
 
 @router.get("/cases/{case_id}/contract")
 def contract(
-    case_id: int, request: Request, session: SessionDep, services: ServicesDep, web: WebUserDep
+    case_id: RowId, request: Request, session: SessionDep, services: ServicesDep, web: WebUserDep
 ) -> Response:
     """The engagement contract (contrat d'engagement), laid out for printing."""
     case = visible_case(session, user=web.user, case_id=case_id)

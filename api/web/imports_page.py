@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import ServicesDep, SessionDep
+from api.deps import RowId, ServicesDep, SessionDep
 from api.services import Services
 from api.web.auth import FormUserDep, WebUser, WebUserDep, require_coordinator
 from api.web.rendering import PageError, render, secure
@@ -86,7 +86,7 @@ def upload(
 
 
 @router.get("/imports/{batch_id}")
-def batch_page(batch_id: int, request: Request, session: SessionDep, web: WebUserDep) -> Response:
+def batch_page(batch_id: RowId, request: Request, session: SessionDep, web: WebUserDep) -> Response:
     require_coordinator(web)
     batch = _batch(session, batch_id)
     report: dict[str, Any] = batch.report or {}
@@ -104,7 +104,7 @@ def batch_page(batch_id: int, request: Request, session: SessionDep, web: WebUse
 
 @router.get("/imports/{batch_id}/rejects.csv")
 def rejects_download(
-    batch_id: int, session: SessionDep, services: ServicesDep, web: WebUserDep
+    batch_id: RowId, session: SessionDep, services: ServicesDep, web: WebUserDep
 ) -> Response:
     """The rejected rows as the file gave them (or line and reason, if the file is gone)."""
     require_coordinator(web)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 
 from api.web import sandbox
@@ -111,6 +113,25 @@ def render_fragment(template: str, context: dict[str, Any]) -> str:
 def secure(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+API_PREFIXES = ("/api/", "/webhooks/")
+PAGE_NOT_FOUND = N_("This page does not exist.")
+BAD_REQUEST = N_("This request is not valid. Go back and try again.")
+
+
+async def invalid_request_handler(request: Request, error: Exception) -> Response:
+    """A malformed page address or form: a French error page, not a JSON list (4xx, never 500).
+
+    The JSON API and the webhooks keep FastAPI's 422 with its list of errors.
+    """
+    assert isinstance(error, RequestValidationError)
+    if request.url.path.startswith(API_PREFIXES):
+        return await request_validation_exception_handler(request, error)
+    in_path = any(problem.get("loc", ("",))[0] == "path" for problem in error.errors())
+    status = 404 if in_path else 400
+    message = gettext(PAGE_NOT_FOUND if in_path else BAD_REQUEST)
+    return await page_error_handler(request, PageError(status, message))
 
 
 async def page_error_handler(request: Request, error: Exception) -> Response:

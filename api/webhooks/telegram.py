@@ -35,6 +35,7 @@ from outreach.sending.send_now import Route, deliver, queue_message
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SPOOL_KIND = "telegram"
 MAX_BODY_BYTES = 1_000_000
+MAX_DEPTH = 32  # Telegram's updates nest a few levels; storing and cleaning recurse
 LINKED = "Your Telegram account is now linked. You can write to us here, the team will answer."
 LINK_REFUSED = (
     "This link is no longer valid (already used or expired). "
@@ -89,9 +90,23 @@ def _json(body: bytes) -> dict[str, Any] | None:
         return None
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # deep nesting overflows the parser
         return None
-    return data if isinstance(data, dict) and isinstance(data.get("update_id"), int) else None
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        return None
+    return data if _depth(data) <= MAX_DEPTH else None
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest (iterative: a hostile value cannot overflow the stack)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 # --- the two steps, shared with the polling loop ----------------------------------------------

@@ -1,0 +1,73 @@
+"""Out-of-range and malformed input gets a 4xx, never a 500 (security review, issue #13)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.web_support import make_member, sign_in
+
+
+@pytest.fixture
+def api(app) -> TestClient:  # type: ignore[no-untyped-def]
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.fixture
+def web(app, sessions, clock) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    member = make_member(sessions, clock, role="coordinator")
+    with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as client:
+        sign_in(client, member.email)
+        yield client
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/visits?from=0001-01-01",
+        "/api/visits?from=9999-12-31",
+        "/api/visits?to=0001-01-01T00:00:00",
+        "/api/audit?from=0001-01-01T00:00:00%2B05:00",
+        "/api/audit?to=9999-12-31T23:59:59",
+        "/api/cases/99999999999999999999",
+        "/api/cases/0",
+    ],
+)
+def test_the_api_refuses_out_of_range_values_with_a_422(
+    api: TestClient, auth: dict[str, str], path: str
+) -> None:
+    response = api.get(path, headers=auth)
+    assert response.status_code == 422, response.text[:300]
+
+
+def test_a_datetime_without_timezone_is_read_as_paris_time(
+    api: TestClient, auth: dict[str, str]
+) -> None:
+    # It used to be compared with stored aware times and end in a 500.
+    response = api.get("/api/audit?from=2026-01-01T10:00:00", headers=auth)
+    assert response.status_code == 200
+    visits = api.get("/api/visits?from=2026-03-01T10:00:00", headers=auth)
+    assert visits.json()["start"] == "2026-03-01T10:00:00+01:00"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/cases/99999999999999999999", "/cases/-1", "/cases/abc"],
+)
+def test_the_team_pages_refuse_out_of_range_ids_without_a_server_error(
+    web: TestClient, path: str
+) -> None:
+    response = web.get(path)
+    assert response.status_code == 404
+    assert "Cette page n&#39;existe pas." in response.text
+
+
+def test_a_malformed_team_form_gets_a_french_page_not_a_json_list(web: TestClient) -> None:
+    from tests.web_support import page_csrf
+
+    with_csrf = {"csrf": page_csrf(web, "/imports")}
+    response = web.post("/imports", data=with_csrf)  # no file
+    assert response.status_code == 400
+    assert "Cette demande n&#39;est pas valide." in response.text
