@@ -13,6 +13,7 @@ from outreach.models import ContactPoint, Message
 from outreach.sending.channels import (
     CHANNEL_NAMES,
     CHANNELS,
+    DEFAULT_RATE_LIMITS,
     DEFAULT_STEP_CHANNELS,
     PREFERENCE,
     SMS_CHANNELS,
@@ -117,6 +118,7 @@ def test_what_the_table_answers_today() -> None:
     assert PREFERENCE == ("sandbox", "telegram", "sms", "whatsapp")
     assert DEFAULT_STEP_CHANNELS == ("sms", "whatsapp", "telegram")
     assert SMS_CHANNELS == ("sms", "sandbox")
+    assert DEFAULT_RATE_LIMITS == "sms=10/s, whatsapp=20/s, telegram=25/s"
     assert set(reply_contact_kinds("sms")) == {"phone", "whatsapp"}
     assert reply_contact_kinds("telegram") == ("telegram",)
     assert stand_in("sms", ("sandbox",)) == "sandbox"

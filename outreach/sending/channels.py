@@ -43,20 +43,22 @@ class ChannelSpec:
     # This channel replaces `stands_in_for` when that one is off (the sandbox is a simulated phone).
     stands_in_for: str | None = None
     development_only: bool = False  # the settings refuse it in production
+    # The provider's sending rate, the default of ALLERVERS_RATE_LIMITS ("10/s"); None: no limit.
+    rate: str | None = None
 
 
 CHANNELS: tuple[ChannelSpec, ...] = (
     ChannelSpec(
         "sms", "SMS", "phone", "phone_number", sms_capable=True, preference=2,
-        default_for_steps=True,
+        default_for_steps=True, rate="10/s",
     ),
     ChannelSpec(
         "whatsapp", "WhatsApp", "whatsapp", "phone_number", sms_capable=False, preference=3,
-        default_for_steps=True,
+        default_for_steps=True, rate="20/s",
     ),
     ChannelSpec(
         "telegram", "Telegram", "telegram", "chat_id", sms_capable=False, preference=1,
-        default_for_steps=True, deep_link=True,
+        default_for_steps=True, deep_link=True, rate="25/s",
     ),
     ChannelSpec(
         "sandbox", N_("sandbox"), "phone", "phone_number", sms_capable=True, preference=0,
@@ -81,6 +83,8 @@ SMS_CHANNELS: tuple[str, ...] = tuple(
     if spec.sms_capable
 )
 DEEP_LINK_CHANNELS: tuple[str, ...] = tuple(spec.name for spec in CHANNELS if spec.deep_link)
+# The default of ALLERVERS_RATE_LIMITS: "sms=10/s, whatsapp=20/s, telegram=25/s".
+DEFAULT_RATE_LIMITS = ", ".join(f"{spec.name}={spec.rate}" for spec in CHANNELS if spec.rate)
 
 
 def channel_spec(name: str) -> ChannelSpec | None:
