@@ -4,13 +4,13 @@ settings (sending windows, rate limits, retries)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from outreach.clock import Clock, FrozenClock, SystemClock, parse_fixed_now
 from outreach.db import make_engine, make_session_factory
+from outreach.sending.channel import Channel
 from outreach.sending.config import EngineConfig, load_engine_config
 from outreach.settings import Settings
 
@@ -22,7 +22,7 @@ class Services:
     sessions: sessionmaker[Session]
     clock: Clock
     # Channel name -> channel object (see bot/); filled by api.wiring.
-    channels: dict[str, Any] = field(default_factory=dict)
+    channels: dict[str, Channel] = field(default_factory=dict)
     engine_config: EngineConfig = field(default_factory=load_engine_config)
 
     @property

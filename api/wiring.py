@@ -1,44 +1,68 @@
-"""Builds the channel objects the settings switch on. The only place that knows every channel."""
+"""Builds the channel objects the settings switch on: where the channel table
+(outreach/sending/channels.py) meets the classes in bot/ that send.
+
+One builder per row of the table, checked at import: a row without a builder (or a builder without
+a row) stops start-up instead of leaving a channel silently off. Each builder imports its bot/
+module only when its channel is switched on, so an installation without Telegram never loads it.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
+from outreach.sending.channel import Channel
+from outreach.sending.channels import CHANNEL_NAMES
 from outreach.settings import Settings
 
+Builder = Callable[[Settings], Channel]
 
-def build_channels(settings: Settings) -> dict[str, Any]:
+
+def build_channels(settings: Settings) -> dict[str, Channel]:
     """Channel name -> channel object, for each channel enabled in ALLERVERS_CHANNELS."""
-    channels: dict[str, Any] = {}
-    for name in settings.enabled_channels:
-        builder = _BUILDERS.get(name)
-        if builder is not None:
-            channels[name] = builder(settings)
-    return channels
+    return {name: BUILDERS[name](settings) for name in settings.enabled_channels}
 
 
-def _sandbox(settings: Settings) -> Any:
+def _sandbox(settings: Settings) -> Channel:
     from bot.sandbox import SandboxChannel
 
     return SandboxChannel(settings)
 
 
-def _sms(settings: Settings) -> Any:
+def _sms(settings: Settings) -> Channel:
     from bot.twilio_sms import TwilioSmsChannel
 
     return TwilioSmsChannel(settings)
 
 
-def _whatsapp(settings: Settings) -> Any:
+def _whatsapp(settings: Settings) -> Channel:
     from bot.whatsapp import WhatsAppChannel
 
     return WhatsAppChannel(settings)
 
 
-def _telegram(settings: Settings) -> Any:
+def _telegram(settings: Settings) -> Channel:
     from bot.telegram import TelegramChannel
 
     return TelegramChannel(settings)
 
 
-_BUILDERS = {"sandbox": _sandbox, "sms": _sms, "whatsapp": _whatsapp, "telegram": _telegram}
+# Keyed by the table's names (tests/test_channel_table.py allows this one dict).
+BUILDERS: dict[str, Builder] = {
+    "sms": _sms,
+    "whatsapp": _whatsapp,
+    "telegram": _telegram,
+    "sandbox": _sandbox,
+}
+
+
+def _check_builders() -> None:
+    missing = sorted(set(CHANNEL_NAMES) - set(BUILDERS))
+    extra = sorted(set(BUILDERS) - set(CHANNEL_NAMES))
+    if missing or extra:
+        raise RuntimeError(
+            f"api/wiring.py and the channel table disagree: no builder for {missing}, "
+            f"no table row for {extra}"
+        )
+
+
+_check_builders()

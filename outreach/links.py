@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 
 from outreach.clock import Clock
 from outreach.models import Case, ChannelLinkToken, ContactPoint
+from outreach.sending.channels import BY_NAME, DEEP_LINK_CHANNELS
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TTL = timedelta(days=30)
 TOKEN_BYTES = 24  # 192 bits; token_urlsafe gives 32 characters, within Telegram's 64 for /start
-CHANNEL_KINDS = {"telegram": "telegram"}
 
 
 def hash_token(token: str) -> str:
@@ -38,7 +38,7 @@ def issue_link_token(
     ttl: timedelta = DEFAULT_TTL,
 ) -> str:
     """A new single-use token for that case; returned once, stored only as a hash."""
-    if channel not in CHANNEL_KINDS:
+    if channel not in DEEP_LINK_CHANNELS:
         raise ValueError(f"no deep links for channel {channel!r}")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = clock.now()
@@ -68,7 +68,7 @@ def redeem_link_token(
 
     The token is spent with a conditional update, so two concurrent uses cannot both succeed.
     """
-    if not token or channel not in CHANNEL_KINDS:
+    if not token or channel not in DEEP_LINK_CHANNELS:
         return None
     now = clock.now()
     row = session.scalar(
@@ -80,7 +80,7 @@ def redeem_link_token(
         log.info("link token refused (unknown, used or expired)")
         return None
     case = session.get_one(Case, row.case_id)
-    _attach(session, case=case, kind=CHANNEL_KINDS[channel], value=chat_id, clock=clock)
+    _attach(session, case=case, kind=BY_NAME[channel].contact_kind, value=chat_id, clock=clock)
     case.updated_at = now
     session.flush()
     log.info("link token redeemed: case %s now reachable on %s", case.id, channel)

@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from outreach.sending.channels import BY_NAME, CHANNEL_NAMES
+
 DEFAULT_SECRET_KEY = "dev-only-insecure-secret-change-me"
 
 
@@ -102,7 +104,7 @@ class Settings(BaseSettings):
     @classmethod
     def _known_channels(cls, value: str) -> str:
         names = [part.strip() for part in value.split(",") if part.strip()]
-        unknown = sorted(set(names) - {"sandbox", "sms", "whatsapp", "telegram"})
+        unknown = sorted(set(names) - set(CHANNEL_NAMES))
         if unknown:
             raise ValueError(f"unknown channel(s): {', '.join(unknown)}")
         return ",".join(names)
@@ -143,8 +145,9 @@ class Settings(BaseSettings):
             )
         if self.now:
             raise ValueError("ALLERVERS_NOW: a fixed clock is refused in production")
-        if "sandbox" in self.enabled_channels:
-            raise ValueError("ALLERVERS_CHANNELS: the sandbox channel cannot run in production")
+        for name in self.enabled_channels:
+            if BY_NAME[name].development_only:
+                raise ValueError(f"ALLERVERS_CHANNELS: the {name} channel cannot run in production")
         return self
 
     @property

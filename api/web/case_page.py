@@ -27,11 +27,12 @@ from outreach import audit
 from outreach.clock import PARIS
 from outreach.models import Case, TeamUser
 from outreach.models.followup import STEP_KINDS, STEP_STATUSES
+from outreach.sending.channels import contact_kind_label
 from outreach.sending.send_now import NotSendable, best_route
 from outreach.team.followup import contract_steps, step_kind_label, step_status_label, steps_for
 from outreach.team.inbox import household_name
 from outreach.team.tasks import open_tasks, task_label
-from outreach.team.timeline import build_timeline, channel_label
+from outreach.team.timeline import build_timeline
 
 router = APIRouter(include_in_schema=False)
 
@@ -143,7 +144,7 @@ def _facts(case: Case) -> dict[str, Any]:
 def _point(point: Any) -> dict[str, Any]:
     value = display_phone(point.value) if point.kind == "phone" else point.value
     return {
-        "kind": channel_label("sms") if point.kind == "phone" else channel_label(point.kind),
+        "kind": contact_kind_label(point.kind),
         "value": value,
         "usable": point.usable,
         "state": point.state,

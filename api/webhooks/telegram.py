@@ -13,7 +13,7 @@ import hmac
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
@@ -24,7 +24,7 @@ from api.deps import get_services
 from api.services import Services
 from api.webhooks import spool
 from api.webhooks.writes import webhook_transaction
-from bot.telegram import NAME, callback_query_id, parse_update
+from bot.telegram import NAME, TelegramChannel, callback_query_id, parse_update
 from messages import gettext
 from outreach.links import redeem_link_token
 from outreach.models import Case, ContactPoint, Message
@@ -136,7 +136,8 @@ def receive_update(services: Services, update: dict[str, Any]) -> Received | Non
 
 def finish_update(services: Services, received: Received) -> None:
     """After the answer: stop the button spinner, attach to the case, send the link reply."""
-    channel = services.channels.get(NAME)
+    # Services.channels holds the Channel interface; buttons are Telegram's own.
+    channel = cast("TelegramChannel | None", services.channels.get(NAME))
     if received.callback_query_id and channel is not None:
         try:
             channel.answer_callback(received.callback_query_id)

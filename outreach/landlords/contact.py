@@ -26,14 +26,13 @@ from outreach.landlords.mail import Mail
 from outreach.models import Case, InboxItem, Landlord, LandlordOptOut, Message
 from outreach.privacy.consent import has_consent
 from outreach.replies.intents import is_stop_keyword
+from outreach.sending.channels import SMS_CHANNELS
 
 log = logging.getLogger(__name__)
 
 GUARANTEES_PATH = "/garanties"
 LANDLORD_PRIVACY_PATH = "/confidentialite/bailleurs"
 CHANNELS = ("sms", "email")
-# SMS to a landlord's phone: the real SMS channel, else the local simulator (development).
-PHONE_CHANNELS = ("sms", "sandbox")
 MAX_ADDRESS = 64  # Message.address
 
 
@@ -129,7 +128,8 @@ def queue_sms(
         raise LandlordNotReachable(
             gettext("The landlord asked to receive no more messages (STOP).")
         )
-    channel = next((name for name in PHONE_CHANNELS if name in enabled), None)
+    # SMS to a landlord's phone: the real SMS channel, else the local simulator (development).
+    channel = next((name for name in SMS_CHANNELS if name in enabled), None)
     if channel is None:
         raise LandlordNotReachable(gettext("The SMS channel is not enabled."))
     text = compose_sms(session, case=case, public_url=public_url)
@@ -196,7 +196,7 @@ def attach_reply(session: Session, *, clock: Clock, message: Message) -> bool:
     """An inbound message from a landlord's phone: to the team's inbox (kind "landlord_reply"),
     for the landlord's most recent case; STOP records the landlord's objection. False when the
     sender is no known landlord."""
-    if message.channel not in PHONE_CHANNELS:
+    if message.channel not in SMS_CHANNELS:
         return False
     landlord_ids = select(Landlord.id).where(Landlord.phone == message.address)
     case = session.scalar(

@@ -99,7 +99,6 @@ class Person(Base):
     case: Mapped[Case] = relationship(back_populates="people")
 
 
-CONTACT_KINDS = ("phone", "telegram", "whatsapp")
 LINE_TYPES = ("mobile", "landline", "unknown")
 
 
@@ -111,6 +110,7 @@ class ContactPoint(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
+    # A contact kind of the channel table (outreach/sending/channels.py): phone, whatsapp, telegram.
     kind: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(64), index=True)  # E.164 or chat id
     line_type: Mapped[str] = mapped_column(String(20), default="unknown")

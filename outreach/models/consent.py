@@ -31,7 +31,8 @@ class ConsentRecord(Base):
     # "diagnostic-v1-<first 12 hex digits of the SHA-256 of the exact text shown>".
     text_version: Mapped[str] = mapped_column(String(80))
     language: Mapped[str] = mapped_column(String(8))
-    channel: Mapped[str] = mapped_column(String(20))  # sms | whatsapp | telegram | sandbox | visit
+    # A name of the channel table (outreach/sending/channels.py), or "visit" (given in person).
+    channel: Mapped[str] = mapped_column(String(20))
     # The household's answer (or the team's note of it); None when given in person.
     message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)

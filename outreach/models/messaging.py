@@ -34,7 +34,8 @@ class Message(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     direction: Mapped[str] = mapped_column(String(3))  # in | out
-    channel: Mapped[str] = mapped_column(String(20))  # sms | whatsapp | telegram | sandbox
+    # A name of the channel table (outreach/sending/channels.py), or "email" (to a landlord).
+    channel: Mapped[str] = mapped_column(String(20))
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("case_file.id", ondelete="CASCADE"), index=True
     )

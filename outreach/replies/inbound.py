@@ -18,6 +18,7 @@ from outreach.clock import Clock
 from outreach.models import Case, ContactPoint, InboxItem, Message
 from outreach.sanitize import clean_json, clean_text, fit, fit_id
 from outreach.sending.channel import Inbound
+from outreach.sending.channels import reply_contact_kinds
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def _already_in_inbox(session: Session, message: Message) -> bool:
 def _case_for(session: Session, message: Message) -> tuple[Case | None, bool]:
     """The most recent open case of that address; several open cases are flagged."""
     address = message.address.removeprefix("whatsapp:")
-    kinds = ("telegram",) if message.channel == "telegram" else ("phone", "whatsapp")
+    kinds = reply_contact_kinds(message.channel)
     cases = list(
         session.scalars(
             select(Case)

@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from outreach.sending.channels import DEFAULT_RATE_LIMITS
 from outreach.sending.quiet_hours import Window, WindowError
 from outreach.settings import SettingsError
 
@@ -53,10 +54,9 @@ class EngineConfig(BaseSettings):
         "Mon-Sun 08:00-21:00", validation_alias=_env("ALLERVERS_REPLY_WINDOW")
     )
     holiday_region: str = Field("FR", validation_alias=_env("ALLERVERS_HOLIDAYS"))
-    # "sms=10/s, whatsapp=20/s, telegram=25/s"; "sms=3seg/s" counts segments; "off" = no limit.
-    rate_limits: str = Field(
-        "sms=10/s, whatsapp=20/s, telegram=25/s", validation_alias=_env("ALLERVERS_RATE_LIMITS")
-    )
+    # "sms=10/s, whatsapp=20/s, telegram=25/s" (the channel table's rates by default);
+    # "sms=3seg/s" counts segments; "off" = no limit.
+    rate_limits: str = Field(DEFAULT_RATE_LIMITS, validation_alias=_env("ALLERVERS_RATE_LIMITS"))
     # The sequence a case enters when imported; empty: imported cases enter none.
     import_sequence: str = Field(
         "first_contact", validation_alias=_env("ALLERVERS_IMPORT_SEQUENCE")

@@ -30,14 +30,11 @@ from outreach.sending.channel import (
     Outgoing,
     SendReceipt,
 )
+from outreach.sending.channels import BY_NAME, PREFERENCE
 from outreach.sending.config import Backoff
 from outreach.sending.outbox import enqueue_send
 
 log = logging.getLogger(__name__)
-
-# Which contact point kinds a channel can use, in order of preference for a case.
-CHANNEL_KINDS = {"telegram": "telegram", "whatsapp": "whatsapp", "sms": "phone", "sandbox": "phone"}
-PREFERENCE = ("sandbox", "telegram", "sms", "whatsapp")
 
 
 class NotSendable(Exception):
@@ -59,10 +56,11 @@ def best_route(
     for channel in preference:
         if channel not in enabled:
             continue
+        spec = BY_NAME[channel]
         for point in case.contact_points:
-            if point.kind != CHANNEL_KINDS[channel] or not point.usable:
+            if point.kind != spec.contact_kind or not point.usable:
                 continue
-            if channel in ("sms", "sandbox") and not point.sms_capable:
+            if spec.sms_capable and not point.sms_capable:
                 continue
             return Route(channel=channel, contact_point=point)
     raise NotSendable(gettext("There is no usable way to contact this household."))

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from messages.sequence_texts import SEQUENCE_TEXTS, TASK_LABELS
-
-CHANNELS = ("sms", "whatsapp", "telegram", "sandbox")
+from outreach.sending.channels import CHANNEL_NAMES, DEFAULT_STEP_CHANNELS
 
 
 class SequenceError(ValueError):
@@ -97,8 +96,8 @@ def _step(filename: str, number: int, item: Any) -> Step:
         raise SequenceError(f"{where}: unknown template {send!r}")
     if task is not None and task not in TASK_LABELS:
         raise SequenceError(f"{where}: unknown task {task!r} ({', '.join(TASK_LABELS)})")
-    channels = tuple(item.get("channels") or (CHANNELS[:3] if send else ()))
-    bad = [channel for channel in channels if channel not in CHANNELS]
+    channels = tuple(item.get("channels") or (DEFAULT_STEP_CHANNELS if send else ()))
+    bad = [channel for channel in channels if channel not in CHANNEL_NAMES]
     if bad:
         raise SequenceError(f"{where}: unknown channel(s) {', '.join(map(str, bad))}")
     return Step(day=day, hours=float(hours), send=send, task=task, channels=channels)

@@ -9,6 +9,7 @@ from messages.sequence_texts import LINK_TEXTS, SEQUENCE_TEXTS
 from messages.templates import Text
 from outreach.clock import Clock
 from outreach.models import Case, Message
+from outreach.sending.channels import stand_in
 from outreach.sending.send_now import NotSendable, Route, best_route, queue_message
 from outreach.sequences.loader import Step
 
@@ -19,9 +20,8 @@ def channel_order(step: Step, enabled: tuple[str, ...], skip: list[str]) -> list
     Where only the sandbox is on (development, demos), it stands in for SMS: it is a phone.
     """
     order = []
-    for channel in step.channels:
-        if channel == "sms" and "sms" not in enabled and "sandbox" in enabled:
-            channel = "sandbox"
+    for named in step.channels:
+        channel = stand_in(named, enabled)
         if channel in enabled and channel not in skip and channel not in order:
             order.append(channel)
     return order

@@ -27,6 +27,7 @@ from outreach.models import (
     TeamUser,
 )
 from outreach.models.outbox import OutboxItem
+from outreach.sending.channels import channel_label
 from outreach.team.followup import step_kind_label, step_status_label
 from outreach.team.inbox import kind_label
 
@@ -48,12 +49,6 @@ STATUS_LABELS = {
     "failed": N_("failed"),
     "canceled": N_("canceled"),
     "received": N_("received by the team"),
-}
-CHANNEL_LABELS = {
-    "sms": "SMS",
-    "whatsapp": "WhatsApp",
-    "telegram": "Telegram",
-    "sandbox": N_("sandbox"),
 }
 
 
@@ -89,11 +84,6 @@ def add_source(source: TimelineSource) -> None:
     """Add a source (consent, visits, check-ins…); adding the same one twice does nothing."""
     if source not in SOURCES:
         SOURCES.append(source)
-
-
-def channel_label(channel: str) -> str:
-    label = CHANNEL_LABELS.get(channel, channel)
-    return gettext(label) if channel == "sandbox" else label
 
 
 def status_label(status: str) -> str:
