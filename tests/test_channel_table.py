@@ -24,6 +24,7 @@ from outreach.sending.channels import (
 )
 from outreach.sequences import SequenceError, load_file
 from outreach.settings import SettingsError, load_settings
+from tests.production import PRODUCTION
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = ROOT / "outreach" / "sending" / "channels.py"
@@ -60,9 +61,7 @@ def test_the_settings_accept_the_table_and_nothing_else() -> None:
 @pytest.mark.parametrize("spec", CHANNELS, ids=lambda spec: spec.name)
 def test_production_refuses_exactly_the_development_channels(spec) -> None:
     def production() -> object:
-        return load_settings(
-            ALLERVERS_ENV="production", ALLERVERS_SECRET_KEY="s" * 40, ALLERVERS_CHANNELS=spec.name
-        )
+        return load_settings(**PRODUCTION, ALLERVERS_CHANNELS=spec.name)
 
     if spec.development_only:
         with pytest.raises(SettingsError, match=f"the {spec.name} channel cannot run"):
