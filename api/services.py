@@ -13,6 +13,7 @@ from outreach.db import make_engine, make_session_factory
 from outreach.sending.channel import Channel
 from outreach.sending.config import EngineConfig, load_engine_config
 from outreach.settings import Settings
+from outreach.team.sign_in_throttle import SignInThrottle
 
 
 @dataclass
@@ -24,6 +25,11 @@ class Services:
     # Channel name -> channel object (see bot/); filled by api.wiring.
     channels: dict[str, Channel] = field(default_factory=dict)
     engine_config: EngineConfig = field(default_factory=load_engine_config)
+    # Failed sign-ins per address and per e-mail (in memory, for this process).
+    sign_in_throttle: SignInThrottle = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sign_in_throttle = SignInThrottle(self.clock)
 
     @property
     def sending_channels(self) -> tuple[str, ...]:

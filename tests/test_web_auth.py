@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from outreach.models import AuditEvent, LoginSession, TeamUser
-from outreach.team.passwords import MAX_FAILURES, PasswordError, hash_password
+from outreach.team.passwords import PasswordError, hash_password
+from outreach.team.sign_in import MAX_FAILURES
 from tests.factories import make_case
 from tests.web_support import PASSWORD, csrf_of, https_client, make_member, page_csrf, sign_in
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from api.cli import web as cli_web
 from outreach.models import LoginSession, TeamUser
-from outreach.team.passwords import LoginOutcome, authenticate
+from outreach.team.sign_in import LoginOutcome, sign_in
 from tests.web_support import make_member
 
 
@@ -43,10 +43,8 @@ def test_it_sets_a_password_from_stdin_unlocks_and_ends_sessions(run, sessions, 
     assert f"membre n°{member.id}" in result.output
     with sessions.begin() as session:
         assert session.scalar(select(LoginSession.revoked_at)) is not None
-        found = authenticate(
-            session, clock=clock, email=member.email, password="nouveau mot de passe"
-        )
-        assert found.outcome == LoginOutcome.OK
+    found = sign_in(sessions, clock=clock, email=member.email, password="nouveau mot de passe")
+    assert found.outcome == LoginOutcome.OK
 
 
 def test_it_asks_twice_when_typed(run, sessions, clock) -> None:

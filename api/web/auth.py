@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 from urllib.parse import quote
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -20,6 +23,7 @@ from api.services import Services
 from api.web import csrf
 from api.web.rendering import PageError, render, secure
 from messages import gettext
+from outreach.db import transaction
 from outreach.models import TeamUser
 from outreach.team.login_sessions import (
     SESSION_LIFETIME,
@@ -27,11 +31,16 @@ from outreach.team.login_sessions import (
     start_session,
     user_for_session,
 )
-from outreach.team.passwords import LoginOutcome, authenticate
+from outreach.team.sign_in import LoginOutcome, sign_in
 
 SESSION_COOKIE = "av_session"
 LOGIN_COOKIE = "av_login"  # the sign-in form's CSRF nonce
 LOGIN_COOKIE_AGE = 60 * 60
+# Password checks at once: argon2 takes about 50 ms of CPU and the machine has few cores.
+SIGN_IN_THREADS = 2
+# Sign-ins waiting for a check; beyond, the form answers 429 at once instead of queueing.
+SIGN_IN_QUEUE = 20
+BUSY_RETRY_AFTER = 5  # seconds
 
 
 class LoginRequired(Exception):
@@ -122,29 +131,70 @@ def login_form(request: Request, services: ServicesDep, next: str = "/") -> Resp
 @router.post("/login")
 async def login(
     request: Request,
-    session: SessionDep,
     services: ServicesDep,
     email: Annotated[str, Form(max_length=254)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
+    """Sign in. Async on purpose: the checks that cost nothing run here, and the password check
+    (argon2, CPU-bound) runs on at most SIGN_IN_THREADS worker threads, so a storm of sign-ins
+    waits its turn without taking the event loop, the thread pool or the database connections
+    that webhooks and pages need."""
     secret = services.settings.secret_key
     nonce = csrf.unsign(secret, "login", request.cookies.get(LOGIN_COOKIE))
     csrf.check(csrf.login_csrf(secret, nonce) if nonce else "", await csrf.submitted_token(request))
-    result = authenticate(session, clock=services.clock, email=email, password=password)
-    if result.outcome != LoginOutcome.OK or result.user is None:
-        error = (
-            gettext("Too many failed attempts: this account is locked for 15 minutes.")
-            if result.outcome == LoginOutcome.LOCKED
-            else gettext("Wrong e-mail or password.")
+    next_url = safe_next(next)
+    address = request.client.host if request.client else ""
+    throttle = services.sign_in_throttle
+    wait = throttle.retry_after(address=address, email=email)
+    limiter = _sign_in_limiter(request)
+    if wait is None and limiter.statistics().tasks_waiting >= SIGN_IN_QUEUE:
+        wait = BUSY_RETRY_AFTER
+    if wait is not None:
+        minutes = max(1, -(-wait // 60))
+        error = gettext(
+            "Too many sign-in attempts. Try again in {minutes} minutes.", minutes=minutes
         )
-        return _login_page(request, services, next_url=safe_next(next), error=error, email=email)
-    created = start_session(session, clock=services.clock, user=result.user)
-    response = RedirectResponse(safe_next(next), status_code=303)
-    cookie = csrf.signed_value(secret, "session", created.token)
+        response = _login_page(
+            request, services, next_url=next_url, error=error, email=email, status_code=429
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+    result = await anyio.to_thread.run_sync(
+        partial(sign_in, services.sessions, clock=services.clock, email=email, password=password),
+        limiter=limiter,
+    )
+    if result.outcome != LoginOutcome.OK or result.user is None:
+        throttle.failed(address=address, email=email)
+        # One answer for an unknown e-mail, a wrong password and a locked account: the form
+        # never tells which e-mails exist.
+        error = gettext(
+            "Wrong e-mail or password. After 5 failed attempts, an account is locked for "
+            "15 minutes."
+        )
+        return _login_page(request, services, next_url=next_url, error=error, email=email)
+    throttle.succeeded(email=email)
+    token = await anyio.to_thread.run_sync(_start_session, services, result.user.id)
+    response = RedirectResponse(next_url, status_code=303)
+    cookie = csrf.signed_value(secret, "session", token)
     _set_cookie(response, services, SESSION_COOKIE, cookie, int(SESSION_LIFETIME.total_seconds()))
     response.delete_cookie(LOGIN_COOKIE, path="/")
     return response
+
+
+def _sign_in_limiter(request: Request) -> anyio.CapacityLimiter:
+    """The app's sign-in limiter, made on first use inside the event loop."""
+    limiter = getattr(request.app.state, "sign_in_limiter", None)
+    if limiter is None:
+        limiter = anyio.CapacityLimiter(SIGN_IN_THREADS)
+        request.app.state.sign_in_limiter = limiter
+    return limiter  # type: ignore[no-any-return]
+
+
+def _start_session(services: Services, user_id: int) -> str:
+    with transaction(services.sessions) as session:
+        user = session.get_one(TeamUser, user_id)
+        return start_session(session, clock=services.clock, user=user).token
 
 
 @router.post("/logout")
@@ -162,6 +212,7 @@ def _login_page(
     next_url: str,
     error: str | None = None,
     email: str = "",
+    status_code: int = 401,
 ) -> Response:
     secret = services.settings.secret_key
     nonce = csrf.unsign(secret, "login", request.cookies.get(LOGIN_COOKIE))
@@ -177,7 +228,7 @@ def _login_page(
             "email": email,
         },
         web=None,
-        status_code=401 if error else 200,
+        status_code=status_code if error else 200,
     )
     if fresh:
         signed = csrf.signed_value(secret, "login", nonce)

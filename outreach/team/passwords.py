@@ -1,7 +1,6 @@
-"""Team passwords (argon2id) and sign-in with a lockout after repeated failures.
+"""Team passwords: argon2id hashes and the policy a new password must meet.
 
-Five wrong passwords in a row lock the account for 15 minutes; while it is locked even the right
-password is refused, so guessing cannot go on in the background. Times come from the clock.
+Signing in (the lockout after repeated failures) lives in `outreach.team.sign_in`.
 
 A new password has at least 12 characters (ANSSI, "Recommandations relatives à l'authentification
 multifacteur et aux mots de passe", 2021: 12 or more for a password that protects personal data
@@ -12,15 +11,11 @@ with digits or signs added around it, and zxcvbn's estimate says it resists gues
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
-from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
@@ -30,10 +25,6 @@ from outreach import audit
 from outreach.clock import Clock
 from outreach.models import LoginSession, TeamUser
 
-log = logging.getLogger(__name__)
-
-MAX_FAILURES = 5
-LOCK_DURATION = timedelta(minutes=15)
 MIN_LENGTH = 12
 MIN_SCORE = 3  # zxcvbn: 3 is "safely unguessable" against an online attack with a lockout
 COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
@@ -47,18 +38,6 @@ _DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")
 
 class PasswordError(ValueError):
     """The password cannot be used; the message (translated, French first) says why."""
-
-
-class LoginOutcome(StrEnum):
-    OK = "ok"
-    BAD_CREDENTIALS = "bad_credentials"  # unknown e-mail, inactive account or wrong password
-    LOCKED = "locked"
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    outcome: LoginOutcome
-    user: TeamUser | None = None
 
 
 def hash_password(password: str, *, personal: Sequence[str] = ()) -> str:
@@ -119,41 +98,19 @@ def revoke_all_sessions(session: Session, *, clock: Clock, user_id: int) -> None
     )
 
 
-def authenticate(session: Session, *, clock: Clock, email: str, password: str) -> LoginResult:
-    """Check an e-mail and password, counting failures; the caller commits."""
-    user = session.scalar(select(TeamUser).where(TeamUser.email == email.strip().lower()))
-    now = clock.now()
-    if user is None or not user.active or not user.password_hash:
-        _verify(_DUMMY_HASH, password)
-        audit.record(session, clock=clock, actor=None, action="auth.login_failed", known=False)
-        return LoginResult(LoginOutcome.BAD_CREDENTIALS)
-    if user.locked_until is not None and user.locked_until > now:
-        audit.record(session, clock=clock, actor=None, action="auth.login_locked", user_id=user.id)
-        return LoginResult(LoginOutcome.LOCKED)
-    if not _verify(user.password_hash, password[:MAX_LENGTH]):
-        return _failure(session, clock=clock, user=user)
-    user.failed_logins = 0
-    user.locked_until = None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
-    audit.record(session, clock=clock, actor=user, action="auth.login")
-    return LoginResult(LoginOutcome.OK, user)
-
-
-def _failure(session: Session, *, clock: Clock, user: TeamUser) -> LoginResult:
-    user.failed_logins = (user.failed_logins or 0) + 1
-    if user.failed_logins < MAX_FAILURES:
-        audit.record(session, clock=clock, actor=None, action="auth.login_failed", user_id=user.id)
-        return LoginResult(LoginOutcome.BAD_CREDENTIALS)
-    user.failed_logins = 0
-    user.locked_until = clock.now() + LOCK_DURATION
-    audit.record(session, clock=clock, actor=None, action="auth.locked", user_id=user.id)
-    log.warning("team user %s locked after %s failed sign-ins", user.id, MAX_FAILURES)
-    return LoginResult(LoginOutcome.LOCKED)
-
-
-def _verify(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def verify_nothing(password: str) -> None:
+    """Spend the time of a real check, so a refusal takes as long whatever the reason."""
+    verify_password(_DUMMY_HASH, password)
+
+
+def rehash_if_needed(user: TeamUser, password: str) -> None:
+    """Upgrade a stored hash made with older argon2 parameters, after a right password."""
+    if user.password_hash and _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
