@@ -20,7 +20,7 @@ run: $(VENV)/.installed
 	$(BIN)/allervers serve --port $(PORT)
 
 test: $(VENV)/.installed browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # The browser tests drive Debian's Chromium. Install it when we can (root with apt-get);
 # otherwise the browser tests skip with a loud reason (and fail in CI).

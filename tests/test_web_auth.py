@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -93,6 +95,51 @@ def test_it_locks_the_account_after_five_failures_for_fifteen_minutes(web, sessi
         user = session.get_one(TeamUser, member.id)
         assert (user.failed_logins, user.locked_until) == (0, None)
     assert "auth.locked" in _actions(sessions)
+
+
+def _answer(response) -> str:  # type: ignore[no-untyped-def]
+    """The page's error line, without the per-request parts (CSRF token)."""
+    found = re.search(r'role="alert"[^>]*>(.*?)<', response.text, re.S)
+    return html.unescape(found.group(1).strip()) if found else ""
+
+
+def test_a_locked_account_answers_like_an_unknown_e_mail(web, sessions, clock) -> None:
+    member = make_member(sessions, clock)
+    for _ in range(MAX_FAILURES + 1):
+        known = sign_in(web, member.email, password="mauvais mot de passe")
+        unknown = sign_in(web, "personne@example.org", password="mauvais mot de passe")
+        assert known.status_code == unknown.status_code == 401
+        assert _answer(known) == _answer(unknown) != ""
+
+
+def test_the_same_address_trying_many_accounts_is_slowed_down(web, sessions, clock) -> None:
+    from outreach.team.sign_in_throttle import MAX_FAILURES_PER_ADDRESS
+
+    for number in range(MAX_FAILURES_PER_ADDRESS):
+        response = sign_in(web, f"personne{number}@example.org", password="devine devine")
+        assert response.status_code == 401
+    member = make_member(sessions, clock)
+    refused = sign_in(web, member.email)  # even the right password waits
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= 15 * 60
+    assert _answer(refused) == "Trop d'essais de connexion. Réessayez dans 15 minutes."
+    clock.advance(minutes=15, seconds=1)
+    assert sign_in(web, member.email).status_code == 303
+
+
+def test_an_unknown_e_mail_is_slowed_down_like_a_known_one(web, sessions, clock) -> None:
+    from outreach.team.sign_in_throttle import MAX_FAILURES_PER_ACCOUNT
+
+    member = make_member(sessions, clock)
+    answers = {}
+    for email in (member.email, "personne@example.org"):
+        statuses = [
+            sign_in(web, email, password="mauvais mot de passe").status_code
+            for _ in range(MAX_FAILURES_PER_ACCOUNT + 1)
+        ]
+        answers[email] = statuses
+    assert answers[member.email] == answers["personne@example.org"]
+    assert answers[member.email][-1] == 429
 
 
 def test_it_refuses_the_sign_in_form_without_its_csrf_token(web, sessions, clock) -> None:
