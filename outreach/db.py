@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,9 +52,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _ensure_sqlite_folder(url: str) -> None:
+    """Create the database's folder, and the file itself readable by its owner only (0600):
+    it holds households' names, phones and messages. SQLite gives its -wal and -shm files the
+    main file's permissions, so they are 0600 too."""
     path = url.split("///", 1)[-1].split("?", 1)[0]
-    if path and path != ":memory:":
-        Path(path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    if path and path != ":memory:" and not path.startswith("file:"):
+        target = Path(path).expanduser().resolve()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(target, os.O_CREAT | os.O_RDONLY, 0o600))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -71,3 +71,18 @@ def test_a_malformed_team_form_gets_a_french_page_not_a_json_list(web: TestClien
     response = web.post("/imports", data=with_csrf)  # no file
     assert response.status_code == 400
     assert "Cette demande n&#39;est pas valide." in response.text
+
+
+@pytest.mark.parametrize(
+    ("week", "status"),
+    [("9999-W52", 404), ("0001-W01", 404), ("1999-W52", 404), ("2026-W99", 422), ("abc", 422)],
+)
+def test_the_agenda_refuses_weeks_it_cannot_show(web: TestClient, week: str, status: int) -> None:
+    response = web.get(f"/agenda?week={week}")
+    assert response.status_code == status, response.text[:300]
+    assert "<html" in response.text  # the team's French error page, not a traceback
+
+
+def test_the_agenda_shows_the_last_weeks_it_can(web: TestClient) -> None:
+    assert web.get("/agenda?week=2199-W50").status_code == 200
+    assert web.get("/agenda?week=2000-W01").status_code == 200

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import ServicesDep, SessionDep
+from api.routes.params import EARLIEST, LATEST
 from api.routes.visits import VISIT_ERRORS
 from api.services import Services
 from api.web.auth import FormUserDep, WebUser, WebUserDep
@@ -118,9 +119,12 @@ def parse_week(value: str, today: date) -> date:
     if not found:
         raise PageError(422, gettext("The week must look like 2026-W12."))
     try:
-        return date.fromisocalendar(int(found.group(1)), int(found.group(2)), 1)
+        monday = date.fromisocalendar(int(found.group(1)), int(found.group(2)), 1)
     except ValueError:
         raise PageError(422, gettext("The week must look like 2026-W12.")) from None
+    if not EARLIEST <= monday <= LATEST - timedelta(days=7):  # the page shows the next week too
+        raise PageError(404, gettext("No agenda for that week."))
+    return monday
 
 
 def week_code(monday: date) -> str:
