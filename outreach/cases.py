@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Exists, Select, func, or_, select
+from sqlalchemy import ColumnElement, Exists, Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from outreach.models import Case, ContactPoint, Sector, TeamUser
@@ -45,13 +45,29 @@ class CasePage:
     per_page: int
 
 
-def visible_cases(user: TeamUser) -> Select[tuple[Case]]:
-    """Coordinators see every case; a worker sees the cases of their sectors or assigned to them."""
-    query = select(Case)
+def case_scope(user: TeamUser) -> ColumnElement[bool] | None:
+    """Who may see a case, as a condition on Case: the one rule every per-case check uses
+    (the case list, the case page, its visits, the agenda, the API). Coordinators see every case
+    (None: no condition); a worker sees the cases of their sectors, as the case's sector is now
+    (after a re-import moved it, the old sector no longer sees it), and the cases assigned to them.
+    """
     if user.is_coordinator:
-        return query
+        return None
     sector_ids = [sector.id for sector in user.sectors]
-    return query.where(or_(Case.sector_id.in_(sector_ids), Case.assigned_worker_id == user.id))
+    return or_(Case.sector_id.in_(sector_ids), Case.assigned_worker_id == user.id)
+
+
+def may_see_case(user: TeamUser, case: Case) -> bool:
+    """`case_scope` for one loaded case."""
+    if user.is_coordinator:
+        return True
+    return case.assigned_worker_id == user.id or case.sector_id in {s.id for s in user.sectors}
+
+
+def visible_cases(user: TeamUser) -> Select[tuple[Case]]:
+    """The cases `user` may see (see `case_scope`)."""
+    scope = case_scope(user)
+    return select(Case) if scope is None else select(Case).where(scope)
 
 
 def list_cases(

@@ -157,3 +157,25 @@ def test_it_refuses_an_outcome_on_a_cancelled_visit(client, sessions, clock, aut
 
     assert response.status_code == 409
     assert response.json()["detail"] == "Cette visite a été annulée."
+
+
+def test_a_visit_follows_its_case_when_a_re_import_moves_it(client, sessions, clock) -> None:
+    """Issue #13: access comes from the case's current sector, not the visit's."""
+    from outreach.models import Case, Sector
+
+    arras, lens, ids = _agenda(sessions, clock)
+    with sessions.begin() as session:
+        visit = session.get_one(Visit, ids[0])  # booked in Arras
+        case = session.get_one(Case, visit.case_id)
+        case.sector_id = session.scalar(select(Sector.id).where(Sector.code == "lens"))
+    clock.set(paris(2026, 3, 17, 9, 30))
+
+    old = client.get("/api/visits", headers=arras.headers).json()["items"]
+    new = client.get("/api/visits", headers=lens.headers).json()["items"]
+    refused = client.post(f"/api/visits/{ids[0]}/no-show", headers=arras.headers)
+    allowed = client.post(f"/api/visits/{ids[0]}/no-show", headers=lens.headers)
+
+    assert ids[0] not in [item["id"] for item in old]
+    assert ids[0] in [item["id"] for item in new]
+    assert refused.status_code == 403
+    assert allowed.status_code == 200 and allowed.json()["status"] == "no_show"

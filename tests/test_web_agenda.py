@@ -196,3 +196,29 @@ def test_a_coordinator_manages_any_workers_availability(web, sessions, clock) ->
     assert web.post("/agenda/windows", data=window, follow_redirects=False).status_code == 303
     with sessions() as session:
         assert session.scalar(select(func.count()).where(Slot.sector_id == lens)) > 0
+
+
+def test_the_agenda_follows_the_case_when_a_re_import_moves_it(web, sessions, clock) -> None:
+    """Issue #13: the case's current sector decides who sees the visit on the agenda."""
+    from outreach.models import Case
+
+    booked = booked_visit(sessions, clock)  # booked in Arras
+    lens_worker = make_member(sessions, clock, sectors=("lens",))
+    arras_worker = make_member(sessions, clock, sectors=("arras",))
+    with sessions.begin() as session:
+        lens = get_or_make_sector(session, "lens")
+        session.get_one(Case, booked.case_id).sector_id = lens.id
+    clock.set(paris(2026, 3, 17, 10, 30))
+    sign_in(web, arras_worker.email)
+    assert booked.reference not in web.get(f"/agenda?week={WEEK}").text
+    refused = web.post(f"/agenda/visits/{booked.visit_id}/held", data={"csrf": _csrf(web)})
+    assert refused.status_code == 403
+    sign_in(web, lens_worker.email)
+    page = web.get(f"/agenda?week={WEEK}").text
+    assert booked.reference in page and "12 rue des Tanneurs" in page
+    held = web.post(
+        f"/agenda/visits/{booked.visit_id}/held",
+        data={"csrf": _csrf(web), "week": WEEK},
+        follow_redirects=False,
+    )
+    assert held.status_code == 303

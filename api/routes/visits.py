@@ -20,6 +20,7 @@ from messages import N_, gettext
 from messages.formatting import visit_date
 from outreach import audit
 from outreach.booking.visits import VisitError, mark_held, mark_no_show, visits_between
+from outreach.cases import may_see_case
 from outreach.clock import PARIS
 from outreach.models import TeamUser, Visit
 from outreach.sending.quiet_hours import wall_to_utc
@@ -117,14 +118,12 @@ def visits_index(
     last = _instant(end, None, day_end=True) if end is not None else first + timedelta(DEFAULT_DAYS)
     if last <= first or last - first > timedelta(days=MAX_DAYS):
         raise HTTPException(422, detail=gettext(BAD_PERIOD, days=MAX_DAYS))
-    sector_ids = None if user.is_coordinator else [sector.id for sector in user.sectors]
     visits = visits_between(
         session,
         start=first,
         end=last,
         worker_id=worker,
-        sector_ids=sector_ids,
-        also_worker_id=None if user.is_coordinator else user.id,
+        viewer=user,
         include_cancelled=include_cancelled,
     )
     audit.record(
@@ -164,10 +163,8 @@ def _visible_visit(session: SessionDep, *, user: TeamUser, visit_id: int) -> Vis
     visit = session.get(Visit, visit_id)
     if visit is None:
         raise HTTPException(404, detail=gettext(NOT_FOUND))
-    if not user.is_coordinator:
-        sector_ids = {sector.id for sector in user.sectors}
-        if visit.sector_id not in sector_ids and visit.worker_id != user.id:
-            raise HTTPException(403, detail=gettext(NOT_YOURS))
+    if not may_see_case(user, visit.case):
+        raise HTTPException(403, detail=gettext(NOT_YOURS))
     return visit
 
 

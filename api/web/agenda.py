@@ -31,6 +31,7 @@ from outreach import audit
 from outreach.booking import calendar_feed
 from outreach.booking.slots import materialise_slots
 from outreach.booking.visits import VisitError, mark_held, mark_no_show, visits_between
+from outreach.cases import may_see_case
 from outreach.clock import PARIS
 from outreach.models import Absence, AvailabilityWindow, OneOffSlot, Sector, TeamUser, Visit
 from outreach.sending.quiet_hours import wall_to_utc
@@ -99,11 +100,7 @@ def _visible_visit(session: Session, web: WebUser, visit_id: int) -> Visit:
     visit = session.get(Visit, visit_id)
     if visit is None:
         raise PageError(404, gettext("Visit not found."))
-    if not (
-        web.is_coordinator
-        or visit.worker_id == web.user.id
-        or visit.sector_id in _sector_ids(web.user)
-    ):
+    if not may_see_case(web.user, visit.case):
         raise PageError(403, gettext("This visit is not in your sectors."))
     return visit
 
@@ -173,8 +170,7 @@ def render_agenda(
         start=start,
         end=end,
         worker_id=worker_id,
-        sector_ids=None if web.is_coordinator else _sector_ids(web.user),
-        also_worker_id=None if web.is_coordinator else web.user.id,
+        viewer=web.user,
         include_cancelled=True,
     )
     days = []

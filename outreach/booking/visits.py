@@ -8,15 +8,15 @@ the visit was held or nobody was home, once its time has come.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from outreach import audit
 from outreach.booking.config import BookingConfig
 from outreach.booking.slots import is_working_day
+from outreach.cases import case_scope
 from outreach.clock import PARIS, Clock
 from outreach.models import Case, TeamUser, Visit
 from outreach.sending.quiet_hours import wall_to_utc
@@ -45,14 +45,13 @@ def visits_between(
     start: datetime,
     end: datetime,
     worker_id: int | None = None,
-    sector_ids: Collection[int] | None = None,
-    also_worker_id: int | None = None,
+    viewer: TeamUser | None = None,
     include_cancelled: bool = False,
 ) -> list[Visit]:
     """Visits starting in [start, end), soonest first.
 
-    `sector_ids` limits to those sectors, plus the visits of `also_worker_id` wherever they are
-    (a worker sees their sectors and their own visits); None means every sector.
+    With a `viewer`, only the visits of the cases they may see (`outreach.cases.case_scope`: the
+    case's current sector decides, not the sector the visit was booked in).
     """
     query = (
         select(Visit)
@@ -66,11 +65,9 @@ def visits_between(
     )
     if worker_id is not None:
         query = query.where(Visit.worker_id == worker_id)
-    if sector_ids is not None:
-        scope = Visit.sector_id.in_(list(sector_ids))
-        if also_worker_id is not None:
-            scope = or_(scope, Visit.worker_id == also_worker_id)
-        query = query.where(scope)
+    scope = case_scope(viewer) if viewer is not None else None
+    if scope is not None:
+        query = query.join(Case, Case.id == Visit.case_id).where(scope)
     if not include_cancelled:
         query = query.where(Visit.status != "cancelled")
     return list(session.scalars(query))
