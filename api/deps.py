@@ -41,7 +41,7 @@ MAX_ROW_ID = 2**63 - 1
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
-def get_current_user(request: Request, session: SessionDep) -> TeamUser:
+def get_current_user(request: Request, session: SessionDep, services: ServicesDep) -> TeamUser:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -50,7 +50,7 @@ def get_current_user(request: Request, session: SessionDep) -> TeamUser:
             detail=gettext("Authentication required: header Authorization: Bearer <token>."),
             headers={"WWW-Authenticate": "Bearer"},
         )
-    user = user_for_token(session, token.strip())
+    user = user_for_token(session, token.strip(), clock=services.clock)
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

@@ -102,12 +102,14 @@ def _register_optional_commands() -> None:
     from api.cli import data as cli_data
     from api.cli import engine as cli_engine
     from api.cli import privacy as cli_privacy
+    from api.cli import team as cli_team
     from api.cli import web as cli_web
 
     cli_data.register(app)
     cli_privacy.register(app)
     cli_engine.register(app)
     cli_web.register(app)
+    cli_team.register(app)
 
 
 def main() -> None:

@@ -28,6 +28,8 @@ class TeamUser(Base):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     api_token_hash: Mapped[str | None] = mapped_column(String(128), unique=True)
+    api_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    api_token_last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_hash: Mapped[str | None] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)

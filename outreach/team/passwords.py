@@ -75,11 +75,20 @@ def check_strength(password: str, *, personal: Sequence[str] = ()) -> None:
 
 
 def set_password(session: Session, *, clock: Clock, user: TeamUser, password: str) -> None:
-    """Store a new password, unlock the account and end its open browser sessions."""
+    """Store a new password, unlock the account and end its open browser sessions.
+
+    A *change* (the member had a password) also ends the API token and the calendar feed: whoever
+    learnt the old password may have taken them. The member rotates a new token afterwards."""
+    from outreach.team.users import end_access
+
+    changed = user.password_hash is not None
     user.password_hash = hash_password(password, personal=personal_words(user))
     user.failed_logins = 0
     user.locked_until = None
-    revoke_all_sessions(session, clock=clock, user_id=user.id)
+    if changed:
+        end_access(session, clock=clock, user=user)
+    else:
+        revoke_all_sessions(session, clock=clock, user_id=user.id)
     audit.record(session, clock=clock, actor=None, action="user.password_set", user_id=user.id)
     session.flush()
 

@@ -1,0 +1,133 @@
+"""Cutting a team member off (issue #13): deactivate, reactivate, rotate and expire API tokens;
+a deactivation or a password change ends sessions, token and calendar feed at once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import typer
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from api.cli import team as cli_team
+from outreach.booking.calendar_feed import create_feed
+from outreach.models import AuditEvent, TeamUser
+from outreach.team.passwords import set_password
+from outreach.team.users import TOKEN_LIFETIME
+from tests.web_support import https_client, make_member, sign_in
+
+
+@pytest.fixture
+def web(app):  # type: ignore[no-untyped-def]
+    yield from https_client(app)
+
+
+@pytest.fixture
+def run(db_url, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("ALLERVERS_DATABASE_URL", db_url)
+    monkeypatch.setenv("ALLERVERS_NOW", "2026-03-11T10:00:00+01:00")
+    monkeypatch.setenv("ALLERVERS_SPOOL_DIR", str(tmp_path / "spool"))
+    monkeypatch.delenv("ALLERVERS_ENV", raising=False)
+    app = typer.Typer()
+    app.add_typer(typer.Typer(), name="user")
+    cli_team.register(app)
+
+    def invoke(*args: str):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(app, ["user", *args])
+
+    return invoke
+
+
+def _feed(sessions, clock, member_id: int) -> str:  # type: ignore[no-untyped-def]
+    with sessions.begin() as session:
+        user = session.get_one(TeamUser, member_id)
+        return f"/calendar/{create_feed(session, clock=clock, worker=user, actor=user)}.ics"
+
+
+def test_deactivation_ends_session_token_and_feed_at_once(web, run, sessions, clock) -> None:
+    member = make_member(sessions, clock)
+    feed = _feed(sessions, clock, member.id)
+    assert sign_in(web, member.email).status_code == 303
+    assert web.get("/", follow_redirects=False).status_code == 200
+    assert web.get("/api/visits", headers=member.bearer).status_code == 200
+    assert web.get(feed).status_code == 200
+
+    result = run("deactivate", "--email", member.email.upper())
+
+    assert result.exit_code == 0, result.output
+    assert f"Membre n°{member.id} désactivé" in result.output
+    assert web.get("/", follow_redirects=False).status_code == 303  # back to the sign-in form
+    assert web.get("/api/visits", headers=member.bearer).status_code == 401
+    assert web.get(feed).status_code == 404
+    assert sign_in(web, member.email).status_code == 401
+    # Reactivated: they may sign in again, but the old token and feed stay ended.
+    assert run("reactivate", "--email", member.email).exit_code == 0
+    assert sign_in(web, member.email).status_code == 303
+    assert web.get("/api/visits", headers=member.bearer).status_code == 401
+    assert web.get(feed).status_code == 404
+    with sessions() as session:
+        actions = set(session.scalars(select(AuditEvent.action)))
+    assert {"user.deactivated", "user.reactivated"} <= actions
+
+
+def test_a_rotated_token_replaces_the_old_one_and_expires_after_a_year(
+    web, run, sessions, clock
+) -> None:
+    member = make_member(sessions, clock)
+    result = run("token", "rotate", "--email", member.email)
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    assert "valable jusqu'au 11/03/2027" in result.output
+    new = {"Authorization": f"Bearer {token}"}
+    assert web.get("/api/visits", headers=member.bearer).status_code == 401
+    assert web.get("/api/visits", headers=new).status_code == 200
+    with sessions() as session:
+        used = session.get_one(TeamUser, member.id).api_token_last_used_at
+    assert used == clock.now()
+    clock.advance(TOKEN_LIFETIME - timedelta(seconds=1))
+    assert web.get("/api/visits", headers=new).status_code == 200
+    clock.advance(seconds=1)
+    assert web.get("/api/visits", headers=new).status_code == 401
+
+
+def test_the_last_use_is_written_at_most_once_a_minute(web, sessions, clock) -> None:
+    member = make_member(sessions, clock)
+    web.get("/api/visits", headers=member.bearer)
+    first = clock.now()
+    clock.advance(seconds=30)
+    web.get("/api/visits", headers=member.bearer)
+    with sessions() as session:
+        assert session.get_one(TeamUser, member.id).api_token_last_used_at == first
+    clock.advance(seconds=31)
+    web.get("/api/visits", headers=member.bearer)
+    with sessions() as session:
+        assert session.get_one(TeamUser, member.id).api_token_last_used_at == clock.now()
+
+
+def test_a_password_change_ends_the_old_token_and_feed(web, sessions, clock) -> None:
+    member = make_member(sessions, clock)
+    feed = _feed(sessions, clock, member.id)
+    with sessions.begin() as session:
+        user = session.get_one(TeamUser, member.id)
+        set_password(session, clock=clock, user=user, password="un tout autre mot de passe")
+    assert web.get("/api/visits", headers=member.bearer).status_code == 401
+    assert web.get(feed).status_code == 404
+
+
+def test_the_list_shows_each_member_and_their_token(run, sessions, clock) -> None:
+    member = make_member(sessions, clock, sectors=("arras",))
+    run("deactivate", "--email", member.email)
+    result = run("list")
+    assert result.exit_code == 0, result.output
+    header, *rows = result.output.splitlines()
+    assert header.split()[:3] == ["Nom", "E-mail", "Rôle"]
+    row = next(line for line in rows if member.email in line)
+    assert "intervenant" in row and "non" in row and "aucun" in row
+
+
+def test_an_unknown_address_is_a_clear_error(run) -> None:
+    for command in (("deactivate",), ("reactivate",), ("token", "rotate")):
+        result = run(*command, "--email", "personne@example.org")
+        assert result.exit_code == 1
+        assert "aucun membre de l'équipe n'a l'adresse personne@example.org" in result.output
