@@ -131,3 +131,39 @@ def test_an_unknown_address_is_a_clear_error(run) -> None:
         result = run(*command, "--email", "personne@example.org")
         assert result.exit_code == 1
         assert "aucun membre de l'équipe n'a l'adresse personne@example.org" in result.output
+
+
+def test_a_coordinator_deactivates_and_reactivates_from_the_team_page(web, sessions, clock) -> None:
+    from tests.web_support import csrf_of
+
+    coordinator = make_member(sessions, clock, role="coordinator")
+    worker = make_member(sessions, clock, sectors=("arras",))
+    sign_in(web, coordinator.email)
+    page = web.get("/team")
+    assert page.status_code == 200
+    assert 'href="/team"' in page.text and worker.email in page.text
+    assert "Désactiver" in page.text and "Actif (vous)" in page.text
+    csrf = csrf_of(page.text)
+    assert web.post(f"/team/{worker.id}/deactivate", data={}).status_code == 403  # no CSRF
+    done = web.post(f"/team/{worker.id}/deactivate", data={"csrf": csrf}, follow_redirects=False)
+    assert done.status_code == 303
+    assert web.get("/api/visits", headers=worker.bearer).status_code == 401
+    assert "Réactiver" in web.get("/team").text
+    mine = web.post(f"/team/{coordinator.id}/deactivate", data={"csrf": csrf})
+    assert mine.status_code == 409  # not themself
+    back = web.post(f"/team/{worker.id}/reactivate", data={"csrf": csrf}, follow_redirects=False)
+    assert back.status_code == 303
+    with sessions() as session:
+        assert session.get_one(TeamUser, worker.id).active is True
+
+
+def test_a_worker_cannot_open_the_team_page(web, sessions, clock) -> None:
+    worker = make_member(sessions, clock)
+    other = make_member(sessions, clock)
+    sign_in(web, worker.email)
+    assert 'href="/team"' not in web.get("/").text
+    assert web.get("/team").status_code == 403
+    from tests.web_support import page_csrf
+
+    csrf = page_csrf(web, "/")
+    assert web.post(f"/team/{other.id}/deactivate", data={"csrf": csrf}).status_code == 403

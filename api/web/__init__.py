@@ -1,7 +1,8 @@
 """The team web app: server-rendered pages (Jinja2) over the same domain as the JSON API.
 
-Pages: sign-in, inbox (home), case list, case page, imports, indicators. Every case read or
-export writes an audit event; a worker only ever sees the cases of their sectors (403 otherwise).
+Pages: sign-in, inbox (home), case list, case page, imports, indicators, agenda, team. Every
+case read or export writes an audit event; a worker only ever sees the cases of their sectors
+(403 otherwise).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ def install(app: FastAPI) -> None:
         imports_page,
         inbox,
         indicators_page,
+        team_page,
     )
     from api.web.rendering import PageError, invalid_request_handler, page_error_handler
 
@@ -37,5 +39,6 @@ def install(app: FastAPI) -> None:
         imports_page,
         indicators_page,
         agenda,
+        team_page,
     ):
         app.include_router(module.router)

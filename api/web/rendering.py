@@ -43,6 +43,7 @@ NAV_LINKS: list[NavLink] = [
     NavLink(N_("Cases"), "/cases"),
     NavLink(N_("Indicators"), "/indicators"),
     NavLink(N_("Imports"), "/imports", coordinators_only=True),
+    NavLink(N_("Team"), "/team", coordinators_only=True),
 ]
 
 

@@ -230,3 +230,15 @@ def test_case_rows_link_to_cases(page: Page, live_server: LiveServer) -> None:
     page.goto(f"/cases?q={reference}")
     page.locator(".case-table tbody a").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
+
+
+def test_the_team_page_reads_well_on_a_phone(page: Page, live_server: LiveServer) -> None:
+    member = _member(live_server, role="coordinator")
+    _member(live_server, sectors=("arras",))
+    _sign_in(page, member.email)
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/team")
+    expect(page.get_by_role("heading", name="Membres de l'équipe")).to_be_visible()
+    expect(page.get_by_role("button", name="Désactiver").first).to_be_visible()
+    screenshot(page, "team-phone")
+    _check_accessible_basics(page)

@@ -1,0 +1,66 @@
+"""The team page (coordinators): who is in the team, and cutting a member off or letting them
+back in. Deactivating ends the member's web sessions, API token and calendar feed at once
+(`outreach.team.users.deactivate`); a coordinator cannot deactivate themself."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from api.deps import RowId, ServicesDep, SessionDep
+from api.web.auth import FormUserDep, WebUserDep, require_coordinator
+from api.web.rendering import PageError, render
+from messages import gettext
+from outreach.models import TeamUser
+from outreach.team.users import UserError, deactivate, list_users, reactivate
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/team")
+def team_page(request: Request, session: SessionDep, web: WebUserDep) -> Response:
+    require_coordinator(web)
+    members = [
+        {
+            "id": user.id,
+            "name": user.name,
+            "email": user.email,
+            "role": gettext("coordinator") if user.is_coordinator else gettext("worker"),
+            "sectors": ", ".join(sorted(sector.name for sector in user.sectors)),
+            "active": user.active,
+            "token_until": user.api_token_expires_at if user.api_token_hash else None,
+            "token_used": user.api_token_last_used_at,
+            "is_me": user.id == web.user.id,
+        }
+        for user in list_users(session)
+    ]
+    return render(request, "team/team.html", {"members": members, "csrf": web.csrf}, web=web)
+
+
+@router.post("/team/{user_id}/deactivate")
+def deactivate_member(
+    user_id: RowId, session: SessionDep, services: ServicesDep, web: FormUserDep
+) -> Response:
+    require_coordinator(web)
+    user = _member(session, user_id)
+    try:
+        deactivate(session, clock=services.clock, user=user, actor=web.user)
+    except UserError as error:
+        raise PageError(409, str(error)) from None
+    return RedirectResponse("/team", status_code=303)
+
+
+@router.post("/team/{user_id}/reactivate")
+def reactivate_member(
+    user_id: RowId, session: SessionDep, services: ServicesDep, web: FormUserDep
+) -> Response:
+    require_coordinator(web)
+    reactivate(session, clock=services.clock, user=_member(session, user_id), actor=web.user)
+    return RedirectResponse("/team", status_code=303)
+
+
+def _member(session: SessionDep, user_id: int) -> TeamUser:
+    user = session.get(TeamUser, user_id)
+    if user is None:
+        raise PageError(404, gettext("This team member does not exist."))
+    return user
