@@ -86,3 +86,13 @@ def test_the_agenda_refuses_weeks_it_cannot_show(web: TestClient, week: str, sta
 def test_the_agenda_shows_the_last_weeks_it_can(web: TestClient) -> None:
     assert web.get("/agenda?week=2199-W50").status_code == 200
     assert web.get("/agenda?week=2000-W01").status_code == 200
+
+
+def test_a_csrf_token_with_accents_is_refused_not_a_crash(web: TestClient) -> None:
+    # hmac.compare_digest raises TypeError on non-ASCII text: it used to end in a 500.
+    response = web.post("/team/1/reactivate", data={"csrf": "jeton-forgé"})
+    assert response.status_code == 403
+    header = web.post("/team/1/reactivate", headers={"X-CSRF-Token": "forgé".encode()})
+    assert header.status_code == 403
+    sandbox = web.post("/sandbox/1/reply", data={"csrf": "forgé", "body": "oui"})
+    assert sandbox.status_code in (403, 404)

@@ -34,7 +34,7 @@ def unsign(secret: str, purpose: str, signed: str | None) -> str | None:
     if not signed or "." not in signed:
         return None
     value, _, signature = signed.rpartition(".")
-    if not hmac.compare_digest(signature, sign(secret, purpose, value)):
+    if not hmac.compare_digest(signature.encode(), sign(secret, purpose, value).encode()):
         return None
     return value
 
@@ -62,5 +62,5 @@ async def submitted_token(request: Request) -> str:
 
 def check(expected: str, submitted: str) -> None:
     """Refuse (403) a form whose token is missing or wrong."""
-    if not submitted or not hmac.compare_digest(expected, submitted):
+    if not submitted or not hmac.compare_digest(expected.encode(), submitted.encode()):
         raise PageError(403, gettext("This form has expired: reload the page."))

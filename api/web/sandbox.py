@@ -131,7 +131,7 @@ def reply(
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Answer as the household: stored and processed like a real inbound SMS."""
-    if not hmac.compare_digest(csrf, csrf_token(services.settings, case_id)):
+    if not hmac.compare_digest(csrf.encode(), csrf_token(services.settings, case_id).encode()):
         raise HTTPException(403, detail=gettext("This form has expired: reload the page."))
     case = _case_with_phone(session, case_id)
     text = body.strip()
