@@ -85,9 +85,28 @@ def postgres_database() -> Iterator[str]:
 
 
 def _truncate_all(engine: Engine) -> None:
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    """Empty the tables a previous test wrote to and restart every id sequence at 1.
+
+    TRUNCATE costs about 3 ms per table even when it is empty, so only the tables that hold rows
+    are truncated (found in one round trip); the sequences are reset apart, because a rolled-back
+    insert advances them too."""
+    tables = [table.name for table in Base.metadata.sorted_tables]
+    holding = " UNION ALL ".join(
+        f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables
+    )
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        full = connection.execute(text(holding)).scalars().all()
+        if full:
+            names = ", ".join(f'"{name}"' for name in full)
+            connection.execute(text(f"TRUNCATE {names} CASCADE"))
+        sequences = (
+            connection.execute(text("SELECT schemaname || '.' || sequencename FROM pg_sequences"))
+            .scalars()
+            .all()
+        )
+        if sequences:
+            resets = ", ".join(f"setval('{name}', 1, false)" for name in sequences)
+            connection.execute(text(f"SELECT {resets}"))
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from outreach.models import AuditEvent, LoginSession, TeamUser
 from outreach.team.passwords import PasswordError, hash_password
 from outreach.team.sign_in import MAX_FAILURES
+from outreach.team.sign_in_throttle import Limits, SignInThrottle
 from tests.factories import make_case
 from tests.web_support import PASSWORD, csrf_of, https_client, make_member, page_csrf, sign_in
 
@@ -112,10 +113,22 @@ def test_a_locked_account_answers_like_an_unknown_e_mail(web, sessions, clock) -
         assert _answer(known) == _answer(unknown) != ""
 
 
-def test_the_same_address_trying_many_accounts_is_slowed_down(web, sessions, clock) -> None:
-    from outreach.team.sign_in_throttle import MAX_FAILURES_PER_ADDRESS
+# The throttle lives in memory, not in the database: SQLite is enough, and small limits keep
+# the tests fast (the defaults are checked in test_the_default_limits_are_generous_enough).
+SMALL = Limits(per_address=6, per_account=3)
 
-    for number in range(MAX_FAILURES_PER_ADDRESS):
+
+def test_the_default_limits_are_generous_enough() -> None:
+    # An office of ten behind one address, each mistyping twice, still signs in.
+    assert Limits().per_address >= 20 and Limits().per_account > MAX_FAILURES
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_same_address_trying_many_accounts_is_slowed_down(
+    web, services, sessions, clock
+) -> None:
+    services.sign_in_throttle = SignInThrottle(clock, SMALL)
+    for number in range(SMALL.per_address):
         response = sign_in(web, f"personne{number}@example.org", password="devine devine")
         assert response.status_code == 401
     member = make_member(sessions, clock)
@@ -127,15 +140,15 @@ def test_the_same_address_trying_many_accounts_is_slowed_down(web, sessions, clo
     assert sign_in(web, member.email).status_code == 303
 
 
-def test_an_unknown_e_mail_is_slowed_down_like_a_known_one(web, sessions, clock) -> None:
-    from outreach.team.sign_in_throttle import MAX_FAILURES_PER_ACCOUNT
-
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_an_unknown_e_mail_is_slowed_down_like_a_known_one(web, services, sessions, clock) -> None:
+    services.sign_in_throttle = SignInThrottle(clock, SMALL)
     member = make_member(sessions, clock)
     answers = {}
     for email in (member.email, "personne@example.org"):
         statuses = [
             sign_in(web, email, password="mauvais mot de passe").status_code
-            for _ in range(MAX_FAILURES_PER_ACCOUNT + 1)
+            for _ in range(SMALL.per_account + 1)
         ]
         answers[email] = statuses
     assert answers[member.email] == answers["personne@example.org"]
