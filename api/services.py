@@ -25,11 +25,25 @@ class Services:
     # Channel name -> channel object (see bot/); filled by api.wiring.
     channels: dict[str, Channel] = field(default_factory=dict)
     engine_config: EngineConfig = field(default_factory=load_engine_config)
+    # Webhooks and /healthz use their own small pool, so pages or sign-ins that hold every
+    # connection of the main pool cannot make Twilio wait (it gives up at 15 s). None: `engine`.
+    webhook_engine: Engine | None = None
     # Failed sign-ins per address and per e-mail (in memory, for this process).
     sign_in_throttle: SignInThrottle = field(init=False)
+    webhook_sessions: sessionmaker[Session] = field(init=False)
 
     def __post_init__(self) -> None:
         self.sign_in_throttle = SignInThrottle(self.clock)
+        self.webhook_sessions = make_session_factory(self.webhook_db)
+
+    @property
+    def webhook_db(self) -> Engine:
+        return self.webhook_engine or self.engine
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.webhook_engine is not None:
+            self.webhook_engine.dispose()
 
     @property
     def sending_channels(self) -> tuple[str, ...]:
@@ -44,8 +58,16 @@ def clock_for(settings: Settings) -> Clock:
     return SystemClock()
 
 
+# The webhooks' own pool: a few connections, and a short wait for one (then the spool takes over).
+WEBHOOK_POOL = {"pool_size": 3, "max_overflow": 2, "pool_timeout": 5}
+
+
 def build_services(
-    settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    webhook_engine: Engine | None = None,
 ) -> Services:
     from api.wiring import build_channels
     from outreach import conversation
@@ -54,11 +76,14 @@ def build_services(
     install()  # the engine's inbound hook: STOP / START, a reply ends the sequences
     # Replies that are not STOP / START go to the conversation (consent, booking, check-in).
     conversation.install(public_url=settings.public_url)
-    engine = engine or make_engine(settings.database_url)
+    if engine is None:
+        engine = make_engine(settings.database_url)
+        webhook_engine = webhook_engine or make_engine(settings.database_url, **WEBHOOK_POOL)
     return Services(
         settings=settings,
         engine=engine,
         sessions=make_session_factory(engine),
         clock=clock or clock_for(settings),
         channels=build_channels(settings),
+        webhook_engine=webhook_engine,
     )

@@ -55,7 +55,7 @@ def tick_command(
             run_retention(services)
         report = tick(dispatcher, max_seconds=max_seconds)
     finally:
-        services.engine.dispose()
+        services.dispose()
     summary = ", ".join(f"{key} {count}" for key, count in sorted(report.items()))
     typer.echo(gettext("Tick done: {summary}", summary=summary or "-"))
 

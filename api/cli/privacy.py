@@ -27,7 +27,7 @@ def retention_run() -> None:
     try:
         report = run_retention(services)
     finally:
-        services.engine.dispose()
+        services.dispose()
     counts = report.as_dict()
     typer.echo(
         gettext(

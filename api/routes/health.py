@@ -15,7 +15,7 @@ router = APIRouter()
 @router.get("/healthz", tags=["health"])
 def healthz(services: ServicesDep) -> JSONResponse:
     try:
-        with services.engine.connect() as connection:
+        with services.webhook_db.connect() as connection:  # the webhooks' pool
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError:
         return JSONResponse({"status": "degraded", "database": "unavailable"}, status_code=503)

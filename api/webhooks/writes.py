@@ -40,7 +40,7 @@ def webhook_transaction(services: Services, *, wait: float = WRITE_WAIT) -> Iter
     Raises one of spool.DATABASE_DOWN when the database is unreachable, when SQLite's write lock
     stayed taken for `wait` seconds, or when a write failed so less than RETRY_AFTER ago.
     """
-    engine = services.engine
+    engine = services.webhook_db
     if time.monotonic() < _unavailable_until.get(engine, 0.0):
         raise DatabaseBusy
     try:
@@ -53,16 +53,16 @@ def webhook_transaction(services: Services, *, wait: float = WRITE_WAIT) -> Iter
 
 @contextlib.contextmanager
 def _transaction(services: Services, wait: float) -> Iterator[Session]:
-    engine = services.engine
+    engine = services.webhook_db
     if engine.dialect.name != "sqlite":
-        with services.sessions.begin() as session:
+        with services.webhook_sessions.begin() as session:
             yield session
         return
     deadline = time.monotonic() + wait
     with sqlite_writer(services, wait=wait):
         left_ms = max(1, int((deadline - time.monotonic()) * 1000))
         bind = engine.execution_options(**{LOCK_WAIT_OPTION: left_ms})
-        with services.sessions(bind=bind) as session, session.begin():
+        with services.webhook_sessions(bind=bind) as session, session.begin():
             yield session
 
 
@@ -75,7 +75,7 @@ def sqlite_writer(services: Services, *, wait: float | None = None) -> Iterator[
     Other writers (the scheduler, the team UI) still queue on SQLite's own busy timeout.
     With `wait`, gives up after that many seconds (DatabaseBusy).
     """
-    engine = services.engine
+    engine = services.webhook_db
     if engine.dialect.name != "sqlite":
         yield
         return
