@@ -167,3 +167,21 @@ def test_a_worker_cannot_open_the_team_page(web, sessions, clock) -> None:
 
     csrf = page_csrf(web, "/")
     assert web.post(f"/team/{other.id}/deactivate", data={"csrf": csrf}).status_code == 403
+
+
+def test_a_coordinator_gives_a_member_a_new_token_from_the_team_page(web, sessions, clock) -> None:
+    import re
+
+    from tests.web_support import csrf_of
+
+    coordinator = make_member(sessions, clock, role="coordinator")
+    worker = make_member(sessions, clock)
+    sign_in(web, coordinator.email)
+    csrf = csrf_of(web.get("/team").text)
+    page = web.post(f"/team/{worker.id}/token", data={"csrf": csrf})
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"
+    token = re.search(r'<code id="new-token">([^<]+)</code>', page.text).group(1)  # type: ignore[union-attr]
+    assert web.get("/api/visits", headers=worker.bearer).status_code == 401
+    assert web.get("/api/visits", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert token not in web.get("/team").text  # shown once

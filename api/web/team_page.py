@@ -8,11 +8,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import RowId, ServicesDep, SessionDep
-from api.web.auth import FormUserDep, WebUserDep, require_coordinator
+from api.web.auth import FormUserDep, WebUser, WebUserDep, require_coordinator
 from api.web.rendering import PageError, render
 from messages import gettext
 from outreach.models import TeamUser
-from outreach.team.users import UserError, deactivate, list_users, reactivate
+from outreach.team.users import UserError, deactivate, list_users, reactivate, rotate_token
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,6 +20,16 @@ router = APIRouter(include_in_schema=False)
 @router.get("/team")
 def team_page(request: Request, session: SessionDep, web: WebUserDep) -> Response:
     require_coordinator(web)
+    return _page(request, session, web)
+
+
+def _page(
+    request: Request,
+    session: SessionDep,
+    web: WebUser,
+    *,
+    new_token: tuple[int, str] | None = None,
+) -> Response:
     members = [
         {
             "id": user.id,
@@ -34,7 +44,27 @@ def team_page(request: Request, session: SessionDep, web: WebUserDep) -> Respons
         }
         for user in list_users(session)
     ]
-    return render(request, "team/team.html", {"members": members, "csrf": web.csrf}, web=web)
+    context = {"members": members, "csrf": web.csrf, "new_token": new_token}
+    response = render(request, "team/team.html", context, web=web)
+    response.headers["Cache-Control"] = "no-store"  # the new token is on the page
+    return response
+
+
+@router.post("/team/{user_id}/token")
+def rotate_member_token(
+    request: Request,
+    user_id: RowId,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+) -> Response:
+    """A new API token for the member, shown once on the page that answers (not a redirect)."""
+    require_coordinator(web)
+    user = _member(session, user_id)
+    if not user.active:
+        raise PageError(409, gettext("this team member is deactivated"))
+    token = rotate_token(session, clock=services.clock, user=user, actor=web.user)
+    return _page(request, session, web, new_token=(user.id, token))
 
 
 @router.post("/team/{user_id}/deactivate")
