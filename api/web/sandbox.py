@@ -25,32 +25,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from api.deps import ServicesDep, SessionDep
 from api.web.templating import paris_time, templates
-from messages import N_, gettext, ngettext
+from messages import gettext, ngettext
 from outreach.models import Case, ContactPoint, Message
 from outreach.replies.inbound import process_inbound, store_inbound
 from outreach.sending.channel import Inbound
+from outreach.sending.status import MESSAGE_STATUS_LABELS
 from outreach.settings import Settings
 
 CHANNEL = "sandbox"
 PER_PAGE = 30
 CONVERSATION_LIMIT = 200  # the most recent messages a phone shows
 MAX_REPLY_LENGTH = 1600  # what a phone lets you type in one SMS (10 concatenated segments)
-
-STATUS_LABELS = {
-    "pending": N_("waiting to be sent"),
-    "sending": N_("being sent"),
-    "uncertain": N_("uncertain"),
-    "queued": N_("queued"),
-    "accepted": N_("accepted"),
-    "scheduled": N_("scheduled"),
-    "sent": N_("sent"),
-    "delivered": N_("delivered"),
-    "read": N_("read"),
-    "undelivered": N_("not delivered"),
-    "failed": N_("failed"),
-    "canceled": N_("canceled"),
-    "received": N_("received by the team"),
-}
 
 
 def enabled(settings: Settings) -> bool:
@@ -233,7 +218,7 @@ def _conversation(session: Session, case: Case) -> list[dict[str, Any]]:
 def _bubble(message: Message) -> dict[str, Any]:
     """One message as the phone shows it: "received" was sent by us, "sent" is the answer."""
     received = message.direction == "out"
-    status = gettext(STATUS_LABELS.get(message.status, message.status))
+    status = gettext(MESSAGE_STATUS_LABELS.get(message.status, message.status))
     details = []
     if received and message.segments:
         details.append(ngettext("{count} segment", "{count} segments", message.segments))

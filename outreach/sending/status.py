@@ -8,10 +8,28 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from messages import N_
 from outreach.clock import Clock
 from outreach.models import FINAL_STATUSES, Message, MessageStatusEvent
 from outreach.sanitize import fit, fit_id
 from outreach.sending.channel import StatusReport
+
+# What each status means for the team (the one list: case timeline, sandbox phone...).
+MESSAGE_STATUS_LABELS = {
+    "pending": N_("waiting to be sent"),
+    "sending": N_("being sent"),
+    "uncertain": N_("uncertain"),
+    "queued": N_("queued"),
+    "accepted": N_("accepted"),
+    "scheduled": N_("scheduled"),
+    "sent": N_("sent"),
+    "delivered": N_("delivered"),
+    "read": N_("read"),
+    "undelivered": N_("not delivered"),
+    "failed": N_("failed"),
+    "canceled": N_("canceled"),
+    "received": N_("received by the team"),
+}
 
 # How far along a message is; a status never replaces one of higher rank.
 _RANK = {

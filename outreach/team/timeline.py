@@ -28,28 +28,13 @@ from outreach.models import (
 )
 from outreach.models.outbox import OutboxItem
 from outreach.sending.channels import channel_label
+from outreach.sending.status import MESSAGE_STATUS_LABELS
 from outreach.team.followup import step_kind_label, step_status_label
 from outreach.team.inbox import kind_label
 
 PER_SOURCE = 300  # the most recent rows each source reads
 IMPORT_BATCHES = 36  # three years of monthly lists
 AUDIT_ACTIONS = ("case.opt_out", "case.opt_in", "case.assign")
-
-STATUS_LABELS = {
-    "pending": N_("waiting to be sent"),
-    "sending": N_("being sent"),
-    "uncertain": N_("uncertain"),
-    "queued": N_("queued"),
-    "accepted": N_("accepted"),
-    "scheduled": N_("scheduled"),
-    "sent": N_("sent"),
-    "delivered": N_("delivered"),
-    "read": N_("read"),
-    "undelivered": N_("not delivered"),
-    "failed": N_("failed"),
-    "canceled": N_("canceled"),
-    "received": N_("received by the team"),
-}
 
 
 @dataclass(frozen=True)
@@ -87,7 +72,7 @@ def add_source(source: TimelineSource) -> None:
 
 
 def status_label(status: str) -> str:
-    return gettext(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+    return gettext(MESSAGE_STATUS_LABELS[status]) if status in MESSAGE_STATUS_LABELS else status
 
 
 # --- sources ----------------------------------------------------------------------------------
