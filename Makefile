@@ -47,8 +47,11 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/dispatch.py $${ALLERVERS_TEST_POSTGRES_URL:+--postgres "$$ALLERVERS_TEST_POSTGRES_URL"}
 	$(BIN)/python bench/case_list.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/sign_in_storm.py
+	$(BIN)/python bench/body_limit.py
 	@if [ -n "$$ALLERVERS_TEST_POSTGRES_URL" ]; then \
-		$(BIN)/python bench/load.py --postgres "$$ALLERVERS_TEST_POSTGRES_URL"; fi
+		$(BIN)/python bench/load.py --postgres "$$ALLERVERS_TEST_POSTGRES_URL"; \
+		$(BIN)/python bench/sign_in_storm.py --postgres "$$ALLERVERS_TEST_POSTGRES_URL"; fi
 
 clean-venv:
 	rm -rf $(VENV)

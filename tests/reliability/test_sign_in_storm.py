@@ -25,6 +25,7 @@ from outreach.db import make_engine, make_session_factory
 from outreach.models import AuditEvent, TeamUser
 from outreach.team.sign_in import LOCK_DURATION, MAX_FAILURES
 from tests.doubles.twilio_double import TwilioDouble, inbound_params, signature
+from tests.factories import fiction_phone
 from tests.reliability.support import NOW, Server, free_port, serve_env
 from tests.web_support import PASSWORD, make_member
 
@@ -76,7 +77,7 @@ def storm(server: Server, email: str, count: int) -> tuple[Counter[int], Timings
         with httpx.Client(timeout=30) as client:
             while not done.is_set():
                 number += 1
-                params = inbound_params(f"SMstorm{number:06d}", "+33639982001", "oui")
+                params = inbound_params(f"SMstorm{number:06d}", fiction_phone(1), "oui")
                 url = f"{base}/webhooks/twilio/sms"
                 headers = {SIGNATURE_HEADER: signature(url, params)}
                 webhooks.timed(lambda: client.post(url, data=params, headers=headers))  # noqa: B023
