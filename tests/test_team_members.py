@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import typer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -15,6 +14,7 @@ from outreach.booking.calendar_feed import create_feed
 from outreach.models import AuditEvent, TeamUser
 from outreach.team.passwords import set_password
 from outreach.team.users import TOKEN_LIFETIME
+from tests.cli_support import user_commands
 from tests.web_support import https_client, make_member, sign_in
 
 
@@ -25,13 +25,7 @@ def web(app):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def run(db_url, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("ALLERVERS_DATABASE_URL", db_url)
-    monkeypatch.setenv("ALLERVERS_NOW", "2026-03-11T10:00:00+01:00")
-    monkeypatch.setenv("ALLERVERS_SPOOL_DIR", str(tmp_path / "spool"))
-    monkeypatch.delenv("ALLERVERS_ENV", raising=False)
-    app = typer.Typer()
-    app.add_typer(typer.Typer(), name="user")
-    cli_team.register(app)
+    app = user_commands(monkeypatch, db_url, tmp_path, cli_team.register)
 
     def invoke(*args: str):  # type: ignore[no-untyped-def]
         return CliRunner().invoke(app, ["user", *args])

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import pytest
-import typer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from api.cli import web as cli_web
 from outreach.models import LoginSession, TeamUser
 from outreach.team.sign_in import LoginOutcome, sign_in
+from tests.cli_support import user_commands
 from tests.web_support import make_member
 
 
 @pytest.fixture
 def run(db_url, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("ALLERVERS_DATABASE_URL", db_url)
-    monkeypatch.setenv("ALLERVERS_NOW", "2026-03-11T10:00:00+01:00")
-    monkeypatch.setenv("ALLERVERS_SPOOL_DIR", str(tmp_path / "spool"))
-    monkeypatch.delenv("ALLERVERS_ENV", raising=False)
-    app = typer.Typer()
-    app.add_typer(typer.Typer(), name="user")
-    cli_web.register(app)
+    app = user_commands(monkeypatch, db_url, tmp_path, cli_web.register)
 
     def invoke(args: list[str], text: str):  # type: ignore[no-untyped-def]
         return CliRunner().invoke(app, ["user", "password", *args], input=text)

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
 from messages import gettext
+from messages.formatting import short_date
 
 EmailOption = Annotated[str, typer.Option(help="E-mail of the team member.")]
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
@@ -24,16 +26,6 @@ def register(app: typer.Typer) -> None:
             users.add_typer(token_app, name="token")
             return
     raise RuntimeError("the `user` command group is missing")
-
-
-def _day(moment: object) -> str:
-    from datetime import datetime
-
-    from outreach.clock import PARIS
-
-    if not isinstance(moment, datetime):
-        return "—"
-    return moment.astimezone(PARIS).strftime("%d/%m/%Y")
 
 
 def list_members() -> None:
@@ -58,8 +50,8 @@ def list_members() -> None:
                 gettext("coordinator") if user.is_coordinator else gettext("worker"),
                 ", ".join(sorted(sector.name for sector in user.sectors)) or "—",
                 gettext("yes") if user.active else gettext("no"),
-                _day(user.api_token_expires_at) if user.api_token_hash else gettext("none"),
-                _day(user.api_token_last_used_at),
+                short_date(user.api_token_expires_at) if user.api_token_hash else gettext("none"),
+                short_date(user.api_token_last_used_at),
             ]
             for user in list_users(session)
         ]
@@ -70,19 +62,17 @@ def list_members() -> None:
         )
 
 
-def _change(email: str, change: str) -> int:
-    """Apply `change` to the member with that e-mail; exit 1 with a French message otherwise."""
+def _change(email: str, change: Callable[..., None]) -> int:
+    """Apply `change` (deactivate, reactivate) to the member with that e-mail; exit 1 with a
+    French message when there is none or the change is refused."""
     from api.cli.data import data_services
     from outreach.db import transaction
-    from outreach.team.users import UserError, deactivate, find_user, reactivate
+    from outreach.team.users import UserError, find_user
 
     try:
         with data_services() as svc, transaction(svc.sessions) as session:
             user = find_user(session, email)
-            if change == "deactivate":
-                deactivate(session, clock=svc.clock, user=user, actor=None)
-            else:
-                reactivate(session, clock=svc.clock, user=user, actor=None)
+            change(session, clock=svc.clock, user=user, actor=None)
             return user.id
     except UserError as error:
         typer.echo(gettext("Error: {reason}", reason=error), err=True)
@@ -91,7 +81,9 @@ def _change(email: str, change: str) -> int:
 
 def deactivate_member(email: EmailOption) -> None:
     """Cut a team member off: sign-in, web sessions, API token and calendar feed end now."""
-    user_id = _change(email, "deactivate")
+    from outreach.team.users import deactivate
+
+    user_id = _change(email, deactivate)
     typer.echo(
         gettext(
             "Team member no. {id} deactivated: sessions, API token and calendar feed ended.",
@@ -102,7 +94,9 @@ def deactivate_member(email: EmailOption) -> None:
 
 def reactivate_member(email: EmailOption) -> None:
     """Let a deactivated team member sign in again (their old token stays ended)."""
-    user_id = _change(email, "reactivate")
+    from outreach.team.users import reactivate
+
+    user_id = _change(email, reactivate)
     typer.echo(
         gettext(
             "Team member no. {id} reactivated. For API access: allervers user token rotate.",
@@ -124,7 +118,7 @@ def rotate(email: EmailOption) -> None:
             if not user.active:
                 raise UserError(gettext("this team member is deactivated"))
             token = rotate_token(session, clock=svc.clock, user=user, actor=None)
-            expires = _day(user.api_token_expires_at)
+            expires = short_date(user.api_token_expires_at)
     except UserError as error:
         typer.echo(gettext("Error: {reason}", reason=error), err=True)
         raise typer.Exit(1) from None

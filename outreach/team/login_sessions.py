@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from outreach import audit
@@ -62,3 +62,12 @@ def end_session(session: Session, *, clock: Clock, token: str) -> None:
     row.revoked_at = clock.now()
     user = session.get(TeamUser, row.user_id)
     audit.record(session, clock=clock, actor=user, action="auth.logout")
+
+
+def revoke_all_sessions(session: Session, *, clock: Clock, user_id: int) -> None:
+    """End every open browser session of a team member."""
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=clock.now())
+    )

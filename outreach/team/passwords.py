@@ -15,7 +15,6 @@ from collections.abc import Sequence
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
@@ -23,7 +22,9 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 from messages import gettext
 from outreach import audit
 from outreach.clock import Clock
-from outreach.models import LoginSession, TeamUser
+from outreach.models import TeamUser
+from outreach.team.login_sessions import revoke_all_sessions
+from outreach.team.users import end_access
 
 MIN_LENGTH = 12
 MIN_SCORE = 3  # zxcvbn: 3 is "safely unguessable" against an online attack with a lockout
@@ -79,8 +80,6 @@ def set_password(session: Session, *, clock: Clock, user: TeamUser, password: st
 
     A *change* (the member had a password) also ends the API token and the calendar feed: whoever
     learnt the old password may have taken them. The member rotates a new token afterwards."""
-    from outreach.team.users import end_access
-
     changed = user.password_hash is not None
     user.password_hash = hash_password(password, personal=personal_words(user))
     user.failed_logins = 0
@@ -97,14 +96,6 @@ def personal_words(user: TeamUser) -> list[str]:
     """What an attacker may know of a team member: the parts of their e-mail and name."""
     words = [user.email or "", *(user.email or "").split("@")[0].replace("-", ".").split(".")]
     return [word for word in [*words, *(user.name or "").split()] if word]
-
-
-def revoke_all_sessions(session: Session, *, clock: Clock, user_id: int) -> None:
-    session.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user_id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=clock.now())
-    )
 
 
 def verify_password(password_hash: str, password: str) -> bool:

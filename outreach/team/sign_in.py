@@ -65,16 +65,16 @@ def sign_in(
     password = password[:MAX_LENGTH]
     with transaction(sessions) as session:
         user = session.scalar(select(TeamUser).where(TeamUser.email == email.strip().lower()))
-        known = user is not None and user.active and bool(user.password_hash)
-        attempt = _count_attempt(session, clock=clock, user=user) if known and user else None
-        user_id = user.id if known and user else None
-    if not known:
+        if user is not None and not (user.active and user.password_hash):
+            user = None  # an inactive account, or one without a password, is unknown here
+        attempt = _count_attempt(session, clock=clock, user=user) if user else None
+    if user is None:
         verify_nothing(password)
         _record(sessions, clock, "auth.login_failed", known=False)
         return LoginResult(LoginOutcome.BAD_CREDENTIALS)
     if attempt is None:  # locked: the right password is refused too, after the same work
         verify_nothing(password)
-        _record(sessions, clock, "auth.login_locked", user_id=user_id)
+        _record(sessions, clock, "auth.login_locked", user_id=user.id)
         return LoginResult(LoginOutcome.LOCKED)
     if verify_password(attempt.password_hash, password):
         return _success(sessions, clock=clock, attempt=attempt, password=password)

@@ -53,8 +53,7 @@ class SignInThrottle:
                 (_account_key(email), self._limits.per_account),
             )
         ]
-        longest = max((wait for wait in waits if wait is not None), default=None)
-        return longest
+        return max((wait for wait in waits if wait is not None), default=None)
 
     def failed(self, *, address: str, email: str) -> None:
         now = self._clock.now()

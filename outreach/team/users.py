@@ -14,14 +14,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from messages import gettext
 from outreach import audit
 from outreach.booking.calendar_feed import revoke_feed
 from outreach.clock import Clock
-from outreach.models import ROLES, LoginSession, Sector, TeamUser
+from outreach.models import ROLES, Sector, TeamUser
+from outreach.team.login_sessions import revoke_all_sessions
 
 TOKEN_LIFETIME = timedelta(days=365)
 LAST_USED_PRECISION = timedelta(minutes=1)  # at most one write a minute per token
@@ -153,11 +154,7 @@ def reactivate(session: Session, *, clock: Clock, user: TeamUser, actor: TeamUse
 
 def end_access(session: Session, *, clock: Clock, user: TeamUser) -> None:
     """End every way in a member holds: web sessions, API token, calendar feed."""
-    session.execute(
-        update(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-        .values(revoked_at=clock.now())
-    )
+    revoke_all_sessions(session, clock=clock, user_id=user.id)
     revoke_token(session, user=user)
     revoke_feed(session, clock=clock, worker=user, actor=None)
 

@@ -12,10 +12,9 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis.core.failures import FailureGroup
 
 from tests.factories import fiction_phone, make_case
+from tests.fuzz.schema_run import failures_of
 
 MAX_EXAMPLES = 25
 
@@ -40,28 +39,9 @@ def test_the_api_never_fails_and_matches_its_schema(
             make_case(session, clock=clock, phones=(fiction_phone(number),))
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     checks = _checks()
-    failures: list[str] = []
     operations = [result.ok() for result in schema.get_all_operations()]
     assert operations, "the schema lists no operation"
-
-    for operation in operations:
-
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=MAX_EXAMPLES,
-            derandomize=True,
-            deadline=None,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        def run(case: Any) -> None:
-            case.call_and_validate(headers=auth, checks=checks)
-
-        try:
-            run()
-        except (Exception, FailureGroup) as error:  # report every operation
-            details = getattr(error, "exceptions", ())
-            failures.append(f"{operation.label}: {error!r} {[repr(e) for e in details]}")
+    failures = failures_of(operations, headers=auth, checks=checks, max_examples=MAX_EXAMPLES)
     assert not failures, "\n\n".join(failures)
 
 
