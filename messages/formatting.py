@@ -31,6 +31,11 @@ def text_language(language: str | None) -> str:
     return language if language in available_languages() else DEFAULT_LANGUAGE
 
 
+def short_date(when: datetime | None) -> str:
+    """The Paris day "11/03/2027" (team pages and CLI); "—" for none."""
+    return when.astimezone(PARIS).strftime("%d/%m/%Y") if when else "—"
+
+
 def visit_day(when: datetime, language: str) -> str:
     """ "mardi 3 décembre", "Tuesday 3 December", "الثلاثاء 3 ديسمبر"."""
     language = text_language(language)

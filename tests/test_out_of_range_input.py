@@ -96,3 +96,21 @@ def test_a_csrf_token_with_accents_is_refused_not_a_crash(web: TestClient) -> No
     assert header.status_code == 403
     sandbox = web.post("/sandbox/1/reply", data={"csrf": "forgé", "body": "oui"})
     assert sandbox.status_code in (403, 404)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/inbox/99999999999999999999/handled",
+        "/agenda/visits/99999999999999999999/held",
+        "/agenda/windows/99999999999999999999/delete",
+        "/sandbox/99999999999999999999/reply",
+    ],
+)
+def test_team_forms_refuse_out_of_range_ids_without_a_server_error(
+    web: TestClient, path: str
+) -> None:
+    from tests.web_support import page_csrf
+
+    response = web.post(path, data={"csrf": page_csrf(web, "/"), "body": "oui"})
+    assert response.status_code in (404, 422), response.text[:300]

@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import ServicesDep, SessionDep
+from api.deps import RowId, ServicesDep, SessionDep
 from api.routes.params import EARLIEST, LATEST
 from api.routes.visits import VISIT_ERRORS
 from api.services import Services
@@ -332,7 +332,7 @@ def _back(week: str, worker: str = "") -> Response:
 
 @router.post("/agenda/visits/{visit_id}/{outcome}")
 def mark(
-    visit_id: int,
+    visit_id: RowId,
     outcome: str,
     session: SessionDep,
     services: ServicesDep,
@@ -509,7 +509,7 @@ _KINDS: dict[str, type[AvailabilityWindow] | type[OneOffSlot] | type[Absence]] =
 @router.post("/agenda/{kind}/{row_id}/delete")
 def delete(
     kind: str,
-    row_id: int,
+    row_id: RowId,
     session: SessionDep,
     services: ServicesDep,
     web: FormUserDep,

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from api.deps import ServicesDep, SessionDep
+from api.deps import RowId, ServicesDep, SessionDep
 from api.web.auth import FormUserDep, WebUser, WebUserDep, safe_next
 from api.web.rendering import PageError, render, render_fragment, secure
 from messages import gettext, ngettext
@@ -59,7 +59,7 @@ def inbox_feed(
 
 @router.post("/inbox/{item_id}/handled")
 def handled(
-    item_id: int,
+    item_id: RowId,
     session: SessionDep,
     services: ServicesDep,
     web: FormUserDep,

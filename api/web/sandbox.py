@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from api.deps import ServicesDep, SessionDep
+from api.deps import RowId, ServicesDep, SessionDep
 from api.web.templating import paris_time, templates
 from messages import gettext, ngettext
 from outreach.models import Case, ContactPoint, Message
@@ -93,13 +93,13 @@ def households(
 
 
 @router.get("/{case_id}", response_class=HTMLResponse)
-def phone(request: Request, case_id: int, session: SessionDep, services: ServicesDep) -> Response:
+def phone(request: Request, case_id: RowId, session: SessionDep, services: ServicesDep) -> Response:
     case = _case_with_phone(session, case_id)
     return _render_phone(request, session, services.settings, case)
 
 
 @router.get("/{case_id}/messages.json")
-def messages_feed(case_id: int, session: SessionDep) -> dict[str, Any]:
+def messages_feed(case_id: RowId, session: SessionDep) -> dict[str, Any]:
     """What the phone page polls every few seconds to update itself."""
     case = _case_with_phone(session, case_id)
     bubbles = _conversation(session, case)
@@ -109,7 +109,7 @@ def messages_feed(case_id: int, session: SessionDep) -> dict[str, Any]:
 @router.post("/{case_id}/reply", response_class=HTMLResponse)
 def reply(
     request: Request,
-    case_id: int,
+    case_id: RowId,
     session: SessionDep,
     services: ServicesDep,
     body: Annotated[str, Form(max_length=10_000)] = "",

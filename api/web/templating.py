@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 
 from messages import DEFAULT_LANGUAGE, gettext, ngettext
+from messages.formatting import short_date
 from outreach.clock import PARIS
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
@@ -41,3 +42,4 @@ templates.env.globals.update(
     _=_translate, ngettext=_translate_plural, static_url=static_url, lang=DEFAULT_LANGUAGE
 )
 templates.env.filters["paris_time"] = paris_time
+templates.env.filters["short_date"] = short_date

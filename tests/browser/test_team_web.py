@@ -232,13 +232,12 @@ def test_case_rows_link_to_cases(page: Page, live_server: LiveServer) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text(reference)
 
 
-def test_the_team_page_reads_well_on_a_phone(page: Page, live_server: LiveServer) -> None:
+def test_the_team_page_reads_well(page: Page, live_server: LiveServer) -> None:
     member = _member(live_server, role="coordinator")
     _member(live_server, sectors=("arras",))
     _sign_in(page, member.email)
-    page.set_viewport_size({"width": 360, "height": 740})
     page.goto("/team")
     expect(page.get_by_role("heading", name="Membres de l'équipe")).to_be_visible()
     expect(page.get_by_role("button", name="Désactiver").first).to_be_visible()
-    screenshot(page, "team-phone")
+    screenshot(page, "team")
     _check_accessible_basics(page)
