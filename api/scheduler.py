@@ -8,7 +8,7 @@ restart loses nothing and two servers never share scheduler state.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from api.services import Services
 from outreach.clock import PARIS
 from outreach.engine.dispatcher import Dispatcher
-from outreach.engine.tick import DAILY_JOBS, DailyJob, tick
+from outreach.engine.tick import DailyJob, tick
 from outreach.privacy import retention
 from outreach.privacy.retention import RetentionReport
 from outreach.sending.config import EngineConfig
@@ -49,8 +49,8 @@ def _segments(body: str) -> int:
     return count_segments(body).segments
 
 
-def build_scheduler(dispatcher: Dispatcher) -> BackgroundScheduler:
-    """The tick and the daily jobs; not started."""
+def build_scheduler(dispatcher: Dispatcher, daily_jobs: Sequence[DailyJob]) -> BackgroundScheduler:
+    """The tick and the daily jobs (`Services.daily_jobs`); not started."""
     scheduler = BackgroundScheduler(
         timezone=PARIS,
         # A slow pass delays the next tick instead of piling up; a missed one is not replayed.
@@ -60,7 +60,7 @@ def build_scheduler(dispatcher: Dispatcher) -> BackgroundScheduler:
     scheduler.add_job(
         _tick, IntervalTrigger(seconds=seconds), args=[dispatcher, seconds], id="tick"
     )
-    for job in DAILY_JOBS:
+    for job in daily_jobs:
         scheduler.add_job(
             _daily,
             CronTrigger(hour=job.hour, minute=job.minute, timezone=PARIS),
@@ -80,7 +80,9 @@ def _tick(dispatcher: Dispatcher, seconds: float) -> None:
         log.info("tick: %s", dict(report))
 
 
-def run_daily_jobs(dispatcher: Dispatcher, *, past_only: bool) -> list[str]:
+def run_daily_jobs(
+    dispatcher: Dispatcher, daily_jobs: Sequence[DailyJob], *, past_only: bool
+) -> list[str]:
     """Run the daily jobs now (all, or those whose time today has passed); names of those run.
 
     Every daily job is idempotent for its day, so running one again is harmless. This is how a
@@ -89,7 +91,7 @@ def run_daily_jobs(dispatcher: Dispatcher, *, past_only: bool) -> list[str]:
     """
     local = dispatcher.clock.now().astimezone(PARIS)
     ran = []
-    for job in list(DAILY_JOBS):
+    for job in daily_jobs:
         if past_only and (job.hour, job.minute) > (local.hour, local.minute):
             continue
         _daily(job, dispatcher)
@@ -134,11 +136,17 @@ def _retention(services: Services) -> None:
 @asynccontextmanager
 async def scheduler_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the scheduler with the server and stop it with the server."""
-    dispatcher = dispatcher_for(app.state.services)
-    scheduler = build_scheduler(dispatcher)
-    add_retention_job(scheduler, app.state.services)
+    services = app.state.services
+    dispatcher = dispatcher_for(services)
+    scheduler = build_scheduler(dispatcher, services.daily_jobs)
+    add_retention_job(scheduler, services)
     # Catch up on today's daily jobs missed while the server was down (a restart loses nothing).
-    scheduler.add_job(run_daily_jobs, args=[dispatcher], kwargs={"past_only": True}, id="catch-up")
+    scheduler.add_job(
+        run_daily_jobs,
+        args=[dispatcher, services.daily_jobs],
+        kwargs={"past_only": True},
+        id="catch-up",
+    )
     scheduler.start()
     app.state.scheduler = scheduler
     log.info("scheduler started: %d jobs", len(scheduler.get_jobs()))

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from outreach.clock import Clock, FrozenClock, SystemClock, parse_fixed_now
 from outreach.db import make_engine, make_session_factory
+from outreach.engine.tick import DailyJob, ReplyPath
+from outreach.replies.inbound import InboundHook
 from outreach.sending.channel import Channel
 from outreach.sending.config import EngineConfig, load_engine_config
 from outreach.settings import Settings
@@ -25,6 +27,10 @@ class Services:
     # Channel name -> channel object (see bot/); filled by api.wiring.
     channels: dict[str, Channel] = field(default_factory=dict)
     engine_config: EngineConfig = field(default_factory=load_engine_config)
+    # What a household's reply goes through (opt-out words, then the conversation) and the jobs
+    # the scheduler runs once a day; build_services wires both.
+    reply_path: InboundHook = field(default_factory=ReplyPath)
+    daily_jobs: tuple[DailyJob, ...] = ()
     # Webhooks and /healthz use their own small pool, so pages or sign-ins that hold every
     # connection of the main pool cannot make Twilio wait (it gives up at 15 s). None: `engine`.
     webhook_engine: Engine | None = None
@@ -71,11 +77,9 @@ def build_services(
 ) -> Services:
     from api.wiring import build_channels
     from outreach import conversation
-    from outreach.engine.tick import install
+    from outreach.conversation import jobs as conversation_jobs
+    from outreach.engine import tick
 
-    install()  # the engine's inbound hook: STOP / START, a reply ends the sequences
-    # Replies that are not STOP / START go to the conversation (consent, booking, check-in).
-    conversation.install(public_url=settings.public_url)
     if engine is None:
         engine = make_engine(settings.database_url)
         webhook_engine = webhook_engine or make_engine(settings.database_url, **WEBHOOK_POOL)
@@ -86,4 +90,8 @@ def build_services(
         clock=clock or clock_for(settings),
         channels=build_channels(settings),
         webhook_engine=webhook_engine,
+        # STOP / START, a reply ends the sequences; any other reply goes to the conversation
+        # (consent, booking, check-in), which hands to a person what it does not understand.
+        reply_path=tick.ReplyPath(conversation.reply_handler(public_url=settings.public_url)),
+        daily_jobs=(*tick.DAILY_JOBS, *conversation_jobs.DAILY_JOBS),
     )

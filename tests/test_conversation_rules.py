@@ -97,15 +97,10 @@ def test_it_shows_every_reply_and_decision_in_the_timeline(client, services) -> 
     assert "consent" in kinds and "visit" in kinds
 
 
-def test_it_counts_consent_visit_and_checkin_in_the_funnel(
-    client, services, coordinator, monkeypatch
-) -> None:
-    from outreach.conversation.timeline import install_stages
+def test_it_counts_consent_visit_and_checkin_in_the_funnel(client, services, coordinator) -> None:
     from outreach.models import TeamUser
     from outreach.reports import indicators
 
-    monkeypatch.setattr(indicators, "STAGES", list(indicators.STAGES[:3]))
-    install_stages()
     case_id, _ = household_in_arras(services)
     phone = Phone(client, services, case_id)
     for text in ("OUI", "OUI", "1"):

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from api.cli import engine as cli_engine
 from api.scheduler import build_scheduler, dispatcher_for
 from outreach.clock import PARIS, FrozenClock
+from outreach.conversation.jobs import DAILY_JOBS as CONVERSATION_JOBS
 from outreach.engine.tick import DAILY_JOBS
 from outreach.models import Message
 from outreach.sequences import enrol
@@ -29,12 +30,15 @@ def test_the_scheduler_has_one_tick_and_the_daily_jobs_however_much_is_due(sessi
                 case=make_case(session, clock=clock, phones=(fiction_phone(number),)),
             )
     scheduler = build_scheduler(
-        dispatcher(sessions, clock, {"sms": RecordingChannel("sms", clock)})
+        dispatcher(sessions, clock, {"sms": RecordingChannel("sms", clock)}),
+        (*DAILY_JOBS, *CONVERSATION_JOBS),
     )
     scheduler.start(paused=True)
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {"tick"} | {f"daily:{job.name}" for job in DAILY_JOBS}
+        assert set(jobs) == {"tick"} | {
+            f"daily:{job.name}" for job in (*DAILY_JOBS, *CONVERSATION_JOBS)
+        }
         assert jobs["tick"].trigger.interval == timedelta(seconds=5)
         reconcile = jobs["daily:reconcile"].next_run_time.astimezone(PARIS)
         assert (reconcile.hour, reconcile.minute) == (8, 55)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from outreach.clock import PARIS
-from outreach.engine.tick import install
+from outreach.engine.tick import ReplyPath
 from outreach.models import ContactPoint, InboxItem, Message
 from outreach.models.outbox import Enrolment, OutboxItem
 from outreach.replies.inbound import process_inbound, store_inbound
@@ -44,7 +44,6 @@ def _tasks(sessions) -> list[tuple[str, str]]:
 
 
 def _reply(sessions, clock, body: str, sid: str = "SM-reply") -> None:
-    install()
     with sessions.begin() as session:
         message, _ = store_inbound(
             session,
@@ -57,7 +56,7 @@ def _reply(sessions, clock, body: str, sid: str = "SM-reply") -> None:
                 received_at=clock.now(),
             ),
         )
-        process_inbound(session, clock=clock, message=message)
+        process_inbound(session, clock=clock, message=message, reply_path=ReplyPath())
 
 
 def test_it_runs_the_whole_sequence_on_a_silent_household(sessions, clock) -> None:

@@ -12,28 +12,16 @@ from sqlalchemy import select
 from outreach.booking.bookings import book
 from outreach.booking.slots import materialise_slots, offer_slots
 from outreach.booking.visits import mark_held
-from outreach.conversation import timeline
 from outreach.models import AuditEvent, Case, Message, TeamUser
 from outreach.privacy.consent import record_consent
 from outreach.reports import indicators
-from outreach.reports.indicators import IndicatorFilters, Stage, add_stage, funnel
+from outreach.reports.indicators import STAGES, IndicatorFilters, Stage, funnel
 from tests.booking_support import add_worker
 from tests.factories import make_case, make_user
 from tests.web_support import https_client, make_member, sign_in
 
 FIRST = ["transferred", "contacted", "reached"]
 CONVERSATION = ["consent", "visit_booked", "visit_held", "checkin"]
-
-
-@pytest.fixture(autouse=True)
-def stages(monkeypatch) -> list[Stage]:
-    """The funnel as the app composes it (the outreach stages, then the conversation's), pinned
-    here so the tests do not depend on what other tests installed in the process."""
-    base = [stage for stage in indicators.STAGES if stage.key in FIRST]
-    assert [stage.key for stage in base] == FIRST
-    monkeypatch.setattr(indicators, "STAGES", base)
-    timeline.install_stages()
-    return indicators.STAGES
 
 
 def _first(counts: dict[str, int]) -> dict[str, int]:
@@ -87,12 +75,7 @@ def test_it_counts_each_stage_by_sector_and_month(session, clock, population) ->
     assert result.by_month()["2026-02"]["transferred"] == 2
 
 
-def test_the_app_switches_the_conversation_stages_on(settings, engine, clock, monkeypatch):
-    from api.services import build_services
-
-    monkeypatch.setattr(indicators, "STAGES", indicators.STAGES[:3])
-    build_services(settings, engine=engine, clock=clock)
-    build_services(settings, engine=engine, clock=clock)  # idempotent
+def test_the_funnel_has_the_outreach_stages_then_the_conversations() -> None:
     assert [stage.key for stage in indicators.STAGES] == FIRST + CONVERSATION
 
 
@@ -134,10 +117,12 @@ def test_it_filters_months_and_follows_the_workers_sectors(session, clock, popul
     assert funnel(session, user=worker, filters=IndicatorFilters()).total()["transferred"] == 2
 
 
-def test_later_stages_plug_in_as_a_list(session, clock, population, monkeypatch) -> None:
-    add_stage(Stage("opted_out", "Opted out", lambda: Case.opted_out.is_(True)), after="reached")
-    add_stage(Stage("opted_out", "Opted out twice", lambda: Case.opted_out.is_(True)))
-    result = funnel(session, user=_coordinator(session, clock), filters=IndicatorFilters())
+def test_the_funnel_counts_any_list_of_stages(session, clock, population) -> None:
+    opted_out = Stage("opted_out", "Opted out", lambda: Case.opted_out.is_(True))
+    stages = (*STAGES[:3], opted_out, *STAGES[3:])
+    result = funnel(
+        session, user=_coordinator(session, clock), filters=IndicatorFilters(), stages=stages
+    )
     assert result.keys == [*FIRST, "opted_out", *CONVERSATION]
     assert result.total()["opted_out"] == 0
 

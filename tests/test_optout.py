@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from outreach.engine.tick import install
+from outreach.engine.tick import ReplyPath
 from outreach.models import AuditEvent, Case, ContactPoint, InboxItem, Message
 from outreach.models.outbox import Enrolment, OutboxItem
 from outreach.replies.inbound import process_inbound, store_inbound
@@ -62,7 +62,6 @@ def _setup(sessions, clock, *, telegram: bool = True):
 def _write(
     sessions, clock, body: str, *, channel: str = "sms", address: str = "+33639980001"
 ) -> None:
-    install()
     with sessions.begin() as session:
         inbound = Inbound(
             channel=channel,
@@ -72,7 +71,7 @@ def _write(
             received_at=clock.now(),
         )
         message, _ = store_inbound(session, clock=clock, inbound=inbound)
-        process_inbound(session, clock=clock, message=message)
+        process_inbound(session, clock=clock, message=message, reply_path=ReplyPath())
 
 
 @pytest.mark.parametrize("body", STOP_SPELLINGS)

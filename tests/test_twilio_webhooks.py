@@ -16,7 +16,6 @@ from api.services import build_services
 from api.webhooks.inbound_processing import process_leftovers
 from bot.twilio_webhook import SIGNATURE_HEADER
 from outreach.models import Case, InboxItem, Message
-from outreach.replies import inbound as inbound_module
 from outreach.replies.inbound import process_pending
 from tests.conftest import PUBLIC_URL
 from tests.doubles.twilio_double import (
@@ -208,18 +207,18 @@ def test_concurrent_duplicates_store_exactly_one_message(client, sessions, clock
 
 
 def test_a_failure_while_processing_keeps_the_stored_message_for_later(
-    client, sessions, clock
+    client, sessions, clock, services
 ) -> None:
     case_id = _case(sessions, clock)
 
     def broken(session: Session, clock: Any, message: Message, case: Case) -> None:
         raise RuntimeError("conversation engine down")
 
-    inbound_module.add_hook(broken)
+    working, services.reply_path = services.reply_path, broken
     try:
         assert post(client, inbound_params("SM1", PHONE, "Oui")).status_code == 200
     finally:
-        inbound_module._hooks.remove(broken)
+        services.reply_path = working
     (message,) = _inbound(sessions)
     assert (message.processed, message.case_id) == (False, None)
     with sessions.begin() as session:
@@ -248,11 +247,11 @@ def test_leftovers_are_processed_once_they_are_old_enough(client, sessions, cloc
     def broken(session: Session, clock: Any, message: Message, case: Case) -> None:
         raise RuntimeError("conversation engine down")
 
-    inbound_module.add_hook(broken)
+    working, services.reply_path = services.reply_path, broken
     try:
         post(client, inbound_params("SM1", PHONE, "Oui"))
     finally:
-        inbound_module._hooks.remove(broken)
+        services.reply_path = working
     assert process_leftovers(services) == 0  # too recent: may still be on its way in a batch
     clock.advance(timedelta(minutes=1))
     assert process_leftovers(services) == 1

@@ -51,7 +51,7 @@ def tick_command(
     try:
         dispatcher = dispatcher_for(services)
         if daily:
-            run_daily_jobs(dispatcher, past_only=False)
+            run_daily_jobs(dispatcher, services.daily_jobs, past_only=False)
             run_retention(services)
         report = tick(dispatcher, max_seconds=max_seconds)
     finally:

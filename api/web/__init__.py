@@ -17,6 +17,7 @@ def install(app: FastAPI) -> None:
     from api.web import (
         agenda,
         auth,
+        availability,
         case_actions,
         case_list,
         case_page,
@@ -38,7 +39,8 @@ def install(app: FastAPI) -> None:
         case_actions,
         imports_page,
         indicators_page,
-        agenda,
+        agenda,  # before availability: /agenda/visits/{id}/{outcome} first
+        availability,
         team_page,
     ):
         app.include_router(module.router)

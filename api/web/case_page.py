@@ -1,14 +1,9 @@
 """The case page: the household, one timeline of everything, the answer box, tasks, démarches,
 assignment and notes; and the printable engagement contract.
-
-Other work adds its own side panels (visits and booking, consent) with `add_panel`: a template
-included in the side column and a function that gives it its context.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -35,22 +30,6 @@ from outreach.team.tasks import open_tasks, task_label
 from outreach.team.timeline import build_timeline
 
 router = APIRouter(include_in_schema=False)
-
-
-@dataclass(frozen=True)
-class Panel:
-    """A block of the case page's side column: its template and the context it needs."""
-
-    template: str
-    context: Callable[[Session, Case, WebUser], dict[str, Any]]
-
-
-PANELS: list[Panel] = []
-
-
-def add_panel(panel: Panel) -> None:
-    if panel not in PANELS:
-        PANELS.append(panel)
 
 
 @router.get("/cases/{case_id}")
@@ -109,7 +88,6 @@ def render_case(
         "step_kinds": [(kind, step_kind_label(kind)) for kind in STEP_KINDS],
         "step_statuses": [(status, step_status_label(status)) for status in STEP_STATUSES],
         "workers": _workers(session) if web.user.is_coordinator else [],
-        "panels": [(panel.template, panel.context(session, case, web)) for panel in PANELS],
         "errors": errors or {},
         "drafts": drafts or {},
     }

@@ -37,21 +37,15 @@ class NavLink:
     coordinators_only: bool = False
 
 
-# The header's links, in order. The booking work adds the agenda here with `add_nav_link`.
-NAV_LINKS: list[NavLink] = [
+# The header's links, in order.
+NAV_LINKS: tuple[NavLink, ...] = (
     NavLink(N_("Inbox"), "/"),
     NavLink(N_("Cases"), "/cases"),
+    NavLink(N_("Agenda"), "/agenda"),
     NavLink(N_("Indicators"), "/indicators"),
     NavLink(N_("Imports"), "/imports", coordinators_only=True),
     NavLink(N_("Team"), "/team", coordinators_only=True),
-]
-
-
-def add_nav_link(link: NavLink, *, before: str | None = None) -> None:
-    if link in NAV_LINKS:
-        return
-    urls = [known.url for known in NAV_LINKS]
-    NAV_LINKS.insert(urls.index(before) if before in urls else len(NAV_LINKS), link)
+)
 
 
 def nav_links(request: Request, web: WebUser | None) -> list[dict[str, Any]]:

@@ -136,7 +136,7 @@ def reply(
         raw={"source": CHANNEL},
     )
     message, _created = store_inbound(session, clock=services.clock, inbound=inbound)
-    process_inbound(session, clock=services.clock, message=message)
+    process_inbound(session, clock=services.clock, message=message, reply_path=services.reply_path)
     session.commit()
     return RedirectResponse(f"/sandbox/{case_id}#reply", status_code=303)
 

@@ -87,7 +87,9 @@ def _process_one(session: Session, services: Services, message_id: int) -> int:
             message = session.get(Message, message_id, with_for_update=True, populate_existing=True)
             if message is None or message.processed:
                 return 0
-            process_inbound(session, clock=services.clock, message=message)
+            process_inbound(
+                session, clock=services.clock, message=message, reply_path=services.reply_path
+            )
             return 1
     except Exception as error:
         log.error("inbound message %s not processed: %s", message_id, type(error).__name__)

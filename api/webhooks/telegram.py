@@ -145,7 +145,10 @@ def finish_update(services: Services, received: Received) -> None:
             log.warning("telegram callback not answered: %s", error.kind)
     with services.sessions.begin() as session:
         process_inbound(
-            session, clock=services.clock, message=session.get_one(Message, received.message_id)
+            session,
+            clock=services.clock,
+            message=session.get_one(Message, received.message_id),
+            reply_path=services.reply_path,
         )
     for reply_id in received.replies:
         deliver(

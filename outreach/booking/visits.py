@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from messages import N_
 from outreach import audit
 from outreach.booking.config import BookingConfig
 from outreach.booking.slots import is_working_day
@@ -24,6 +25,14 @@ from outreach.sending.quiet_hours import wall_to_utc
 log = logging.getLogger(__name__)
 
 OUTCOMES = ("held", "no_show")
+# What the team reads for each visit status (English msgids, shown translated).
+VISIT_STATUS_LABELS = {
+    "booked": N_("visit booked"),
+    "reminded": N_("visit reminded"),
+    "held": N_("visit held"),
+    "no_show": N_("nobody home"),
+    "cancelled": N_("visit cancelled"),
+}
 # A visit can be marked from its start time; an outcome can be corrected (held <-> no_show).
 _MARKABLE = ("booked", "reminded", *OUTCOMES)
 

@@ -10,22 +10,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from outreach.booking.config import BookingConfig
 from outreach.conversation import runner
 from outreach.conversation.turn import Settings
+from outreach.replies.inbound import InboundHook
 
-__all__ = ["install"]
+__all__ = ["reply_handler"]
 
 
-def install(*, public_url: str, booking: BookingConfig | None = None) -> None:
-    """Plug the conversation into the engine, the timeline and the indicators (idempotent)."""
-    from outreach.conversation import jobs, timeline
-    from outreach.engine import tick as engine
-
-    runner.settings = Settings(public_url=public_url, booking=booking)
-    engine.install(reply_handler=runner.on_reply)
-    timeline.install()
-    timeline.install_stages()
-    for job in jobs.DAILY_JOBS:  # the scheduler runs engine.DAILY_JOBS
-        if all(known.name != job.name for known in engine.DAILY_JOBS):
-            engine.DAILY_JOBS.append(job)
+def reply_handler(*, public_url: str, booking: BookingConfig | None = None) -> InboundHook:
+    """The conversation as the engine's reply handler (see outreach.engine.tick.ReplyPath)."""
+    return partial(runner.on_reply, settings=Settings(public_url=public_url, booking=booking))

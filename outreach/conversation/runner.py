@@ -26,10 +26,11 @@ from outreach.replies.intents import Intent, Understanding, next_step_for, under
 log = logging.getLogger(__name__)
 
 CHECKIN_OPTIONS = 3
-settings = Settings()
 
 
-def on_reply(session: Session, clock: Clock, message: Message, case: Case) -> None:
+def on_reply(
+    session: Session, clock: Clock, message: Message, case: Case, *, settings: Settings
+) -> None:
     """The engine's reply handler: what the bot does with one reply of the household.
 
     The bot answers only households it wrote to (a sequence, or a conversation already under

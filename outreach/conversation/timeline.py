@@ -1,20 +1,16 @@
-"""The conversation in the team's views: timeline entries and funnel stages.
-
-Timeline: every decision of the bot on a reply, consent records, visits. (Inbound and outbound
-messages are already there, from outreach.team.timeline.) Funnel: consent given, visit booked, visit
-held, check-in answered.
+"""The conversation in the case timeline: every decision of the bot on a reply, consent records,
+visits. outreach.team.timeline lists these sources beside its own (messages, tasks, notes…).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import select
 
 from messages import N_, gettext
 from messages.formatting import visit_date
-from outreach.models import AuditEvent, Case, ConsentRecord, Visit
-from outreach.reports import indicators
-from outreach.team import timeline as case_timeline
-from outreach.team.timeline import PER_SOURCE, TimelineContext, TimelineEntry, channel_label
+from outreach.models import AuditEvent, ConsentRecord, Visit
+from outreach.sending.channels import channel_label
+from outreach.team.timeline_entry import PER_SOURCE, TimelineContext, TimelineEntry
 
 BOT_LABELS = {
     "ask_again": N_("Bot: reply not understood, asked again"),
@@ -113,44 +109,3 @@ def visit_entries(context: TimelineContext) -> list[TimelineEntry]:
         )
         for visit in rows
     ]
-
-
-def _consent_given() -> ColumnElement[bool]:
-    return exists().where(ConsentRecord.case_id == Case.id, ConsentRecord.decision == "given")
-
-
-def _visit_booked() -> ColumnElement[bool]:
-    return exists().where(Visit.case_id == Case.id)
-
-
-def _visit_held() -> ColumnElement[bool]:
-    return exists().where(Visit.case_id == Case.id, Visit.status == "held")
-
-
-def _checkin_answered() -> ColumnElement[bool]:
-    return exists().where(
-        AuditEvent.case_id == Case.id,
-        AuditEvent.action == "conversation.decision",
-        AuditEvent.detail["bot"].as_string().in_(("checkin_answer", "checkin_need_help")),
-    )
-
-
-STAGES = (
-    indicators.Stage("consent", N_("Consent to the review given"), _consent_given),
-    indicators.Stage("visit_booked", N_("Home visit booked"), _visit_booked),
-    indicators.Stage("visit_held", N_("Home visit held"), _visit_held),
-    indicators.Stage("checkin", N_("15-day check-in answered"), _checkin_answered),
-)
-
-
-def install() -> None:
-    for source in (decision_entries, consent_entries, visit_entries):
-        case_timeline.add_source(source)
-
-
-def install_stages() -> None:
-    """Add the conversation's funnel stages after "reached" (idempotent, by key)."""
-    after = "reached"
-    for stage in STAGES:
-        indicators.add_stage(stage, after=after)
-        after = stage.key

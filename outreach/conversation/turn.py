@@ -16,7 +16,7 @@ from outreach.replies.intents import Understanding
 
 @dataclass(frozen=True)
 class Settings:
-    """What the composition root tells the conversation (outreach.conversation.install)."""
+    """What the composition root tells the conversation (outreach.conversation.reply_handler)."""
 
     public_url: str = "http://127.0.0.1:8000"
     booking: BookingConfig | None = None

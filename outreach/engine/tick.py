@@ -1,4 +1,4 @@
-"""The outreach engine as a whole: what a reply does, one tick of work, the daily jobs.
+"""The outreach engine as a whole: the path of a reply, one tick of work, the daily jobs.
 
 APScheduler (api/scheduler.py) and `allervers tick` both call `tick`; nothing here keeps state
 between calls except the dispatcher's rate-limit buckets, so a restart loses nothing.
@@ -26,34 +26,29 @@ from outreach.sequences.runner import stop_for_case
 log = logging.getLogger(__name__)
 
 
-# What reads a reply that is not an opt word (the conversation, outreach.conversation); without
-# one, every such reply is left for a person (the inbox).
-_reply_handlers: list[inbound.InboundHook] = []
+@dataclass(frozen=True)
+class ReplyPath:
+    """What a household's reply goes through once attached to its case.
 
-
-def on_inbound(session: Session, clock: Clock, message: Message, case: Case) -> None:
-    """The inbound hook: STOP opts out, START opts back in, any other reply ends the sequences
-    and goes to the conversation (which hands to a person what it does not understand)."""
-    intent = keyword(message.body)
-    if intent == "opt_out":
-        withdraw(session, clock=clock, case=case, source=message.channel, confirm_to=message)
-    elif intent == "opt_in" and case.opted_out:
-        resume(session, clock=clock, case=case, confirm_to=message)
-    else:
-        stop_for_case(session, now=clock.now(), case_id=case.id, reason="reply")
-        if not case.opted_out:
-            for handle in list(_reply_handlers):
-                handle(session, clock, message, case)
-
-
-def install(*, reply_handler: inbound.InboundHook | None = None) -> None:
-    """Register the engine's inbound hook (idempotent); the composition root calls it.
-
-    `reply_handler` reads the replies that are not opt words (the conversation); the last
-    install decides, and without one every such reply is left for a person.
+    STOP opts out, START opts back in, any other reply ends the sequences and goes to the
+    `conversation` (outreach.conversation.reply_handler, which hands to a person what it does not
+    understand). Without a conversation, every such reply waits for a person in the inbox.
+    The composition root (api.services.build_services) builds one and passes it to
+    `process_inbound`.
     """
-    inbound.add_hook(on_inbound)
-    _reply_handlers[:] = [reply_handler] if reply_handler is not None else []
+
+    conversation: inbound.InboundHook | None = None
+
+    def __call__(self, session: Session, clock: Clock, message: Message, case: Case) -> None:
+        intent = keyword(message.body)
+        if intent == "opt_out":
+            withdraw(session, clock=clock, case=case, source=message.channel, confirm_to=message)
+        elif intent == "opt_in" and case.opted_out:
+            resume(session, clock=clock, case=case, confirm_to=message)
+        else:
+            stop_for_case(session, now=clock.now(), case_id=case.id, reason="reply")
+            if not case.opted_out and self.conversation is not None:
+                self.conversation(session, clock, message, case)
 
 
 def tick(dispatcher: Dispatcher, *, max_seconds: float | None = None) -> Counter[str]:
@@ -93,8 +88,9 @@ def _reconcile_job(dispatcher: Dispatcher) -> Counter[str]:
         return reconcile(session, clock=dispatcher.clock, config=dispatcher.config)
 
 
-# Jobs that run once a day at a set time (other features add theirs here).
-DAILY_JOBS: list[DailyJob] = [
+# The engine's own jobs that run once a day at a set time; the composition root adds the
+# conversation's (outreach.conversation.jobs.DAILY_JOBS) into `Services.daily_jobs`.
+DAILY_JOBS: tuple[DailyJob, ...] = (
     DailyJob("outbox_summary", 7, 30, _log_summary),
     DailyJob("reconcile", 8, 55, _reconcile_job),  # before the sending window opens
-]
+)

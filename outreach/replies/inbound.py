@@ -22,15 +22,10 @@ from outreach.sending.channels import reply_contact_kinds
 
 log = logging.getLogger(__name__)
 
-# Extra steps run on each processed inbound message that belongs to a case (opt-out,
-# conversation...). Each takes (session, clock, message, case).
+# What a processed inbound message that belongs to a case goes through next: opt-out words,
+# then the conversation (outreach.engine.tick.ReplyPath, built by the composition root).
+# It takes (session, clock, message, case).
 InboundHook = Callable[[Session, Clock, Message, Case], None]
-_hooks: list[InboundHook] = []
-
-
-def add_hook(hook: InboundHook) -> None:
-    if hook not in _hooks:
-        _hooks.append(hook)
 
 
 def store_inbound(session: Session, *, clock: Clock, inbound: Inbound) -> tuple[Message, bool]:
@@ -85,8 +80,12 @@ def _find(session: Session, inbound: Inbound) -> Message | None:
     )
 
 
-def process_inbound(session: Session, *, clock: Clock, message: Message) -> Case | None:
-    """Attach a stored inbound message to its case and tell the team; idempotent."""
+def process_inbound(
+    session: Session, *, clock: Clock, message: Message, reply_path: InboundHook | None = None
+) -> Case | None:
+    """Attach a stored inbound message to its case, give it to `reply_path` (opt-out words, the
+    conversation) and tell the team; idempotent. Without a reply path, the reply waits for a
+    person in the inbox."""
     if message.processed:
         return session.get(Case, message.case_id) if message.case_id else None
     message.processed = True
@@ -110,8 +109,8 @@ def process_inbound(session: Session, *, clock: Clock, message: Message) -> Case
             InboxItem(kind="several_cases", case_id=case.id, message_id=message.id, created_at=now)
         )
     session.flush()
-    for hook in list(_hooks):
-        hook(session, clock, message, case)
+    if reply_path is not None:
+        reply_path(session, clock, message, case)
     if not _already_in_inbox(session, message):
         session.add(InboxItem(kind="reply", case_id=case.id, message_id=message.id, created_at=now))
     log.info("inbound message %s attached to case %s", message.id, case.id)
@@ -147,7 +146,9 @@ def _case_for(session: Session, message: Message) -> tuple[Case | None, bool]:
     return candidates[0], len(open_cases) > 1
 
 
-def process_pending(session: Session, *, clock: Clock, limit: int = 500) -> int:
+def process_pending(
+    session: Session, *, clock: Clock, reply_path: InboundHook | None = None, limit: int = 500
+) -> int:
     """Process stored inbound messages that were not processed yet (oldest first)."""
     pending = list(
         session.scalars(
@@ -158,5 +159,5 @@ def process_pending(session: Session, *, clock: Clock, limit: int = 500) -> int:
         )
     )
     for message in pending:
-        process_inbound(session, clock=clock, message=message)
+        process_inbound(session, clock=clock, message=message, reply_path=reply_path)
     return len(pending)

@@ -2,12 +2,13 @@
 
 The funnel is a list of stages, each a condition on a case ("it got an outbound message", "it
 answered"…). A case counts in a stage when the condition holds, whatever the other stages say.
-The conversation work adds the later stages (consent, visit, check-in) with `add_stage`.
+The stages, in order: the outreach ones (transferred, contacted, reached), then the conversation's
+(consent, visit booked, visit held, check-in answered).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, Select, exists, func, select, true
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from messages import N_, gettext
 from outreach.cases import visible_cases
-from outreach.models import Case, Message, Sector, TeamUser
+from outreach.models import AuditEvent, Case, ConsentRecord, Message, Sector, TeamUser, Visit
 
 # Outbound statuses that mean the provider took the message (it left our hands).
 CONTACTED_STATUSES = ("queued", "accepted", "scheduled", "sent", "delivered", "read")
@@ -46,20 +47,35 @@ def _reached() -> ColumnElement[bool]:
     return exists().where(Message.case_id == Case.id, Message.direction == "in")
 
 
-STAGES: list[Stage] = [
+def _consent_given() -> ColumnElement[bool]:
+    return exists().where(ConsentRecord.case_id == Case.id, ConsentRecord.decision == "given")
+
+
+def _visit_booked() -> ColumnElement[bool]:
+    return exists().where(Visit.case_id == Case.id)
+
+
+def _visit_held() -> ColumnElement[bool]:
+    return exists().where(Visit.case_id == Case.id, Visit.status == "held")
+
+
+def _checkin_answered() -> ColumnElement[bool]:
+    return exists().where(
+        AuditEvent.case_id == Case.id,
+        AuditEvent.action == "conversation.decision",
+        AuditEvent.detail["bot"].as_string().in_(("checkin_answer", "checkin_need_help")),
+    )
+
+
+STAGES: tuple[Stage, ...] = (
     Stage("transferred", N_("Transferred by the CCAPEX"), _transferred),
     Stage("contacted", N_("Contacted (a message left)"), _contacted),
     Stage("reached", N_("Reached (the household answered)"), _reached),
-]
-
-
-def add_stage(stage: Stage, *, after: str | None = None) -> None:
-    """Add a later funnel stage (after the last one, or after `after`); idempotent by key."""
-    if any(known.key == stage.key for known in STAGES):
-        return
-    keys = [known.key for known in STAGES]
-    position = keys.index(after) + 1 if after in keys else len(STAGES)
-    STAGES.insert(position, stage)
+    Stage("consent", N_("Consent to the review given"), _consent_given),
+    Stage("visit_booked", N_("Home visit booked"), _visit_booked),
+    Stage("visit_held", N_("Home visit held"), _visit_held),
+    Stage("checkin", N_("15-day check-in answered"), _checkin_answered),
+)
 
 
 @dataclass(frozen=True)
@@ -102,9 +118,15 @@ class Funnel:
         return self.sector_names.get(code, code)
 
 
-def funnel(session: Session, *, user: TeamUser, filters: IndicatorFilters) -> Funnel:
+def funnel(
+    session: Session,
+    *,
+    user: TeamUser,
+    filters: IndicatorFilters,
+    stages: Sequence[Stage] = STAGES,
+) -> Funnel:
     """Count the cases `user` may see at each stage, by sector and import month."""
-    result = Funnel(stages=list(STAGES))
+    result = Funnel(stages=list(stages))
     result.sector_names = dict(session.execute(select(Sector.code, Sector.name)).all())
     scope = _scope(user, filters)
     for stage in result.stages:

@@ -29,6 +29,9 @@ from outreach.sending.config import EngineConfig
 from outreach.sending.quiet_hours import wall_to_utc
 from outreach.sequences import Sequence, enrol
 
+# A preview runs the sequences only: STOP / START and "a reply ends the sequences", no conversation.
+PREVIEW_REPLIES = engine.ReplyPath()
+
 # What a household answers, and how often, when replies are random.
 RANDOM_ANSWERS = (("Oui", 45), ("C'est pour quoi ?", 25), ("STOP", 20), ("Merci", 10))
 
@@ -128,7 +131,6 @@ def run(
     on_day: Callable[[int], None] | None = None,
 ) -> datetime:
     """Move the clock over `days` days, running every due action; return the end time."""
-    engine.install()
     start = clock.now()
     end = start + timedelta(days=days)
     dispatcher = Dispatcher(
@@ -229,7 +231,7 @@ def _write_replies(
                     received_at=clock.now(),
                 ),
             )
-            process_inbound(session, clock=clock, message=message)
+            process_inbound(session, clock=clock, message=message, reply_path=PREVIEW_REPLIES)
 
 
 def _reply_route(session: Session, case_id: int) -> tuple[str, str | None]:

@@ -1,13 +1,12 @@
 """One timeline of everything that happened on a case, newest first.
 
-Each source reads one table and turns its rows into entries. The conversation work adds its own
-(consent records, visits, check-ins) with `add_source`, without touching this file's sources.
+Each source reads one table and turns its rows into entries; `SOURCES` lists them all, this
+module's and the conversation's (bot decisions, consent records, visits: outreach.conversation.
+timeline). An entry and a source are defined in outreach.team.timeline_entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from messages import N_, gettext, ngettext
 from messages.formatting import visit_date
+from outreach.conversation.timeline import consent_entries, decision_entries, visit_entries
 from outreach.models import (
     AuditEvent,
     Case,
@@ -31,31 +31,15 @@ from outreach.sending.channels import channel_label
 from outreach.sending.status import MESSAGE_STATUS_LABELS
 from outreach.team.followup import step_kind_label, step_status_label
 from outreach.team.inbox import kind_label
+from outreach.team.timeline_entry import (
+    PER_SOURCE,
+    TimelineContext,
+    TimelineEntry,
+    TimelineSource,
+)
 
-PER_SOURCE = 300  # the most recent rows each source reads
 IMPORT_BATCHES = 36  # three years of monthly lists
 AUDIT_ACTIONS = ("case.opt_out", "case.opt_in", "case.assign")
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    at: datetime
-    kind: str  # message_in, message_out, inbox, task, note, step, sequence, import, event, ...
-    title: str
-    body: str | None = None
-    facts: tuple[str, ...] = ()  # short facts shown under the title (channel, status, cost…)
-    tone: str = "system"  # in | out | team | alert | system: how the page shows it
-    key: int = 0  # tie-breaker within one source, so equal times keep a stable order
-
-
-@dataclass(frozen=True)
-class TimelineContext:
-    session: Session
-    case: Case
-    users: dict[int, str]  # team member id -> display name
-
-
-TimelineSource = Callable[[TimelineContext], list[TimelineEntry]]
 
 
 def build_timeline(session: Session, *, case: Case) -> list[TimelineEntry]:
@@ -63,12 +47,6 @@ def build_timeline(session: Session, *, case: Case) -> list[TimelineEntry]:
     context = TimelineContext(session=session, case=case, users=_team_names(session))
     entries = [entry for source in SOURCES for entry in source(context)]
     return sorted(entries, key=lambda entry: (entry.at, entry.kind, entry.key), reverse=True)
-
-
-def add_source(source: TimelineSource) -> None:
-    """Add a source (consent, visits, check-ins…); adding the same one twice does nothing."""
-    if source not in SOURCES:
-        SOURCES.append(source)
 
 
 def status_label(status: str) -> str:
@@ -342,7 +320,7 @@ def _team_names(session: Session) -> dict[int, str]:
     return dict(session.execute(select(TeamUser.id, TeamUser.name)).all())
 
 
-SOURCES: list[TimelineSource] = [
+SOURCES: tuple[TimelineSource, ...] = (
     message_entries,
     inbox_entries,
     note_entries,
@@ -350,4 +328,7 @@ SOURCES: list[TimelineSource] = [
     sequence_entries,
     import_entries,
     event_entries,
-]
+    decision_entries,
+    consent_entries,
+    visit_entries,
+)
