@@ -49,7 +49,7 @@ def cases_index(
         page=page,
     )
     return CaseListPublic(
-        items=[CasePublic.of(case) for case in result.items],
+        items=[CasePublic.model_validate(case) for case in result.items],
         total=result.total,
         page=result.page,
         per_page=result.per_page,
@@ -66,4 +66,4 @@ def case_show(
             raise HTTPException(403, detail=gettext("This case is not in your sectors."))
         raise HTTPException(404, detail=gettext("Case not found."))
     audit.record(session, clock=services.clock, actor=user, action="case.read", case_id=case.id)
-    return CasePublic.of(case)
+    return CasePublic.model_validate(case)

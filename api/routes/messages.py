@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -37,6 +37,8 @@ class TeamMessageCreate(BaseModel):
 
 
 class MessagePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     direction: str  # "out": to the household, "in": from the household
     channel: str
@@ -48,22 +50,6 @@ class MessagePublic(BaseModel):
     error_kind: str | None
     created_at: datetime
     sent_at: datetime | None
-
-    @classmethod
-    def of(cls, message: Message) -> MessagePublic:
-        return cls(
-            id=message.id,
-            direction=message.direction,
-            channel=message.channel,
-            status=message.status,
-            body=message.body,
-            segments=message.segments,
-            encoding=message.encoding,
-            author_id=message.author_id,
-            error_kind=message.error_kind,
-            created_at=message.created_at,
-            sent_at=message.sent_at,
-        )
 
 
 class SentMessagePublic(MessagePublic):
@@ -112,7 +98,7 @@ def send_team_message(
     will_retry = queued.send_at is None and message.status in WAITING
     if will_retry or queued.send_at is not None:
         response.status_code = 202
-    public = MessagePublic.of(message)
+    public = MessagePublic.model_validate(message)
     return SentMessagePublic(**public.model_dump(), will_retry=will_retry, send_at=queued.send_at)
 
 
@@ -172,7 +158,7 @@ def case_messages(
         page=page,
     )
     return MessageListPublic(
-        items=[MessagePublic.of(row) for row in reversed(rows)],
+        items=[MessagePublic.model_validate(row) for row in reversed(rows)],
         total=total,
         page=page,
         per_page=per_page,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, field_validator
 
-from outreach.models import Case
+from outreach.models import Sector
 
 
 class ContactPointPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     kind: str
     value: str
@@ -19,18 +21,24 @@ class ContactPointPublic(BaseModel):
 
 
 class PersonPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     role: str
     last_name: str
     first_name: str | None
 
 
 class LandlordPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     name: str
     phone: str | None
     email: str | None
 
 
 class CasePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     reference: str
     status: str
@@ -54,49 +62,10 @@ class CasePublic(BaseModel):
     contact_points: list[ContactPointPublic]
     landlord: LandlordPublic | None
 
+    @field_validator("sector", mode="before")
     @classmethod
-    def of(cls, case: Case) -> CasePublic:
-        return cls(
-            id=case.id,
-            reference=case.reference,
-            status=case.status,
-            stage=case.stage,
-            date_cdp=case.date_cdp,
-            date_assignation=case.date_assignation,
-            date_audience=case.date_audience,
-            debt_cents=case.debt_cents,
-            address=case.address,
-            postcode=case.postcode,
-            commune=case.commune,
-            sector=case.sector.code if case.sector else None,
-            assigned_worker_id=case.assigned_worker_id,
-            language=case.language,
-            opted_out=case.opted_out,
-            import_month=case.import_month,
-            last_contact_at=case.last_contact_at,
-            created_at=case.created_at,
-            updated_at=case.updated_at,
-            people=[
-                PersonPublic(role=p.role, last_name=p.last_name, first_name=p.first_name)
-                for p in case.people
-            ],
-            contact_points=[
-                ContactPointPublic(
-                    id=c.id,
-                    kind=c.kind,
-                    value=c.value,
-                    line_type=c.line_type,
-                    sms_capable=c.sms_capable,
-                    state=c.state,
-                )
-                for c in case.contact_points
-            ],
-            landlord=LandlordPublic(
-                name=case.landlord.name, phone=case.landlord.phone, email=case.landlord.email
-            )
-            if case.landlord
-            else None,
-        )
+    def _sector_code(cls, value: object) -> object:
+        return sector_code(value)
 
 
 class CaseListPublic(BaseModel):
@@ -104,3 +73,8 @@ class CaseListPublic(BaseModel):
     total: int
     page: int
     per_page: int
+
+
+def sector_code(value: object) -> object:
+    """A sector row as its code (the API names sectors by code); anything else unchanged."""
+    return value.code if isinstance(value, Sector) else value

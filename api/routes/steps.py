@@ -10,14 +10,14 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
 from messages import gettext
 from outreach import audit
 from outreach.cases import case_exists, get_case
-from outreach.models import Case, EngagementStep, TeamUser
+from outreach.models import Case, TeamUser
 from outreach.team.followup import (
     FollowupError,
     StepChange,
@@ -46,33 +46,23 @@ class StepUpdate(BaseModel):
 
 
 class StepPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     case_id: int
     kind: str
-    kind_label: str
+    kind_label: Annotated[
+        str, Field(validation_alias="kind"), AfterValidator(step_kind_label)
+    ]  # read from the row's kind
     status: str
-    status_label: str
+    status_label: Annotated[
+        str, Field(validation_alias="status"), AfterValidator(step_status_label)
+    ]
     due_date: date | None
     detail: str | None
     created_at: datetime
     updated_at: datetime
     done_at: datetime | None
-
-    @classmethod
-    def of(cls, step: EngagementStep) -> StepPublic:
-        return cls(
-            id=step.id,
-            case_id=step.case_id,
-            kind=step.kind,
-            kind_label=step_kind_label(step.kind),
-            status=step.status,
-            status_label=step_status_label(step.status),
-            due_date=step.due_date,
-            detail=step.detail,
-            created_at=step.created_at,
-            updated_at=step.updated_at,
-            done_at=step.done_at,
-        )
 
 
 class StepListPublic(BaseModel):
@@ -93,7 +83,7 @@ def list_steps(
         open_steps(session, case_id=case.id) if open_only else steps_for(session, case_id=case.id)
     )
     audit.record(session, clock=services.clock, actor=user, action="step.list", case_id=case.id)
-    return StepListPublic(items=[StepPublic.of(step) for step in steps])
+    return StepListPublic(items=[StepPublic.model_validate(step) for step in steps])
 
 
 @router.post("/cases/{case_id}/steps", response_model=StepPublic, status_code=201)
@@ -117,7 +107,7 @@ def create_step(
         )
     except FollowupError as error:
         raise HTTPException(422, detail=str(error)) from None
-    return StepPublic.of(step)
+    return StepPublic.model_validate(step)
 
 
 @router.patch("/cases/{case_id}/steps/{step_id}", response_model=StepPublic)
@@ -145,7 +135,7 @@ def patch_step(
         update_step(session, clock=services.clock, step=step, actor=user, change=change)
     except FollowupError as error:
         raise HTTPException(422, detail=str(error)) from None
-    return StepPublic.of(step)
+    return StepPublic.model_validate(step)
 
 
 def _visible_case(session: Session, *, user: TeamUser, case_id: int) -> Case:

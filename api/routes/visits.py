@@ -12,17 +12,18 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel
+from pydantic import AliasPath, BaseModel, BeforeValidator, ConfigDict, Field
 
 from api.deps import MAX_ROW_ID, CurrentUser, RowId, ServicesDep, SessionDep
 from api.routes.params import Day, Instant
+from api.routes.schemas import sector_code
 from messages import N_, gettext
 from messages.formatting import visit_date
 from outreach import audit
 from outreach.booking.visits import VisitError, mark_held, mark_no_show, visits_between
 from outreach.cases import may_see_case
 from outreach.clock import PARIS
-from outreach.models import TeamUser, Visit
+from outreach.models import Case, TeamUser, Visit
 from outreach.sending.quiet_hours import wall_to_utc
 
 router = APIRouter(prefix="/api", tags=["visits"])
@@ -38,59 +39,48 @@ VISIT_ERRORS = {
 }
 
 
+def _household(case: Case) -> str:
+    tenant = next((p for p in case.people if p.role == "tenant"), None)
+    return " ".join(filter(None, (tenant.last_name, tenant.first_name))) if tenant else ""
+
+
+def _label(starts_at: datetime) -> str:
+    return visit_date(starts_at, "fr")
+
+
+def _worker_name(worker: TeamUser | None) -> str | None:
+    return worker.name if worker else None
+
+
+# A visit row, with what the team reads of its case and worker.
 class VisitPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     case_id: int
-    case_reference: str
-    household: str
-    address: str | None
-    postcode: str | None
-    commune: str | None
+    case_reference: Annotated[str, Field(validation_alias=AliasPath("case", "reference"))]
+    household: Annotated[str, Field(validation_alias="case"), BeforeValidator(_household)]
+    address: Annotated[str | None, Field(validation_alias=AliasPath("case", "address"))]
+    postcode: Annotated[str | None, Field(validation_alias=AliasPath("case", "postcode"))]
+    commune: Annotated[str | None, Field(validation_alias=AliasPath("case", "commune"))]
     status: str
     starts_at: datetime
     ends_at: datetime
-    label: str  # "mardi 3 décembre à 10 h"
+    # "mardi 3 décembre à 10 h"
+    label: Annotated[str, Field(validation_alias="starts_at"), BeforeValidator(_label)]
     window_starts_at: datetime
     window_ends_at: datetime
     time_window: str  # "entre 10 h et 11 h"
     worker_id: int | None
-    worker_name: str | None
-    sector: str | None
+    worker_name: Annotated[
+        str | None, Field(validation_alias="worker"), BeforeValidator(_worker_name)
+    ]
+    sector: Annotated[str | None, BeforeValidator(sector_code)]
     created_at: datetime
     reminded_at: datetime | None
     cancelled_at: datetime | None
     cancelled_by: str | None
     outcome_at: datetime | None
-
-    @classmethod
-    def of(cls, visit: Visit) -> VisitPublic:
-        case = visit.case
-        tenant = next((p for p in case.people if p.role == "tenant"), None)
-        household = " ".join(filter(None, (tenant.last_name, tenant.first_name))) if tenant else ""
-        return cls(
-            id=visit.id,
-            case_id=case.id,
-            case_reference=case.reference,
-            household=household,
-            address=case.address,
-            postcode=case.postcode,
-            commune=case.commune,
-            status=visit.status,
-            starts_at=visit.starts_at,
-            ends_at=visit.ends_at,
-            label=visit_date(visit.starts_at, "fr"),
-            window_starts_at=visit.window_starts_at,
-            window_ends_at=visit.window_ends_at,
-            time_window=visit.time_window,
-            worker_id=visit.worker_id,
-            worker_name=visit.worker.name if visit.worker else None,
-            sector=visit.sector.code if visit.sector else None,
-            created_at=visit.created_at,
-            reminded_at=visit.reminded_at,
-            cancelled_at=visit.cancelled_at,
-            cancelled_by=visit.cancelled_by,
-            outcome_at=visit.outcome_at,
-        )
 
 
 class VisitListPublic(BaseModel):
@@ -133,7 +123,9 @@ def visits_index(
         action="visit.list",
         visit_ids=[visit.id for visit in visits],
     )
-    return VisitListPublic(start=first, end=last, items=[VisitPublic.of(v) for v in visits])
+    return VisitListPublic(
+        start=first, end=last, items=[VisitPublic.model_validate(v) for v in visits]
+    )
 
 
 @router.post("/visits/{visit_id}/no-show", response_model=VisitPublic)
@@ -154,7 +146,7 @@ def visit_held(
 
 def _record(mark: Callable[[], Visit]) -> VisitPublic:
     try:
-        return VisitPublic.of(mark())
+        return VisitPublic.model_validate(mark())
     except VisitError as error:
         raise HTTPException(409, detail=gettext(VISIT_ERRORS[error.reason])) from None
 

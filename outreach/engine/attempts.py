@@ -11,22 +11,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from outreach.clock import Clock
 from outreach.models import Case, Message
 from outreach.models.outbox import Enrolment, OutboxItem
 from outreach.sending.channel import DeliveryError, ErrorKind, Outgoing
+from outreach.sending.config import EngineConfig
 from outreach.sending.outbox import close, owned, release
 from outreach.sending.send_now import apply_consequences, claim, outgoing_for, record_failure
 from outreach.sequences.runner import advance, step_of
 from outreach.sequences.steps import choose_route, render, write_message
 from outreach.team.tasks import create_task
 
-if TYPE_CHECKING:
-    from outreach.engine.dispatcher import Dispatcher
+
+class Sender(Protocol):
+    """What an attempt needs from the one running it (outreach.engine.dispatcher.Dispatcher):
+    this module does not import the dispatcher, the dispatcher imports this module."""
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def config(self) -> EngineConfig: ...
+
+    @property
+    def enabled(self) -> tuple[str, ...]: ...
+
+    @property
+    def telegram_bot(self) -> str | None: ...
+
+    def take(self, channel: str, body: str) -> int | None: ...
+
 
 SESSION_WINDOW = timedelta(hours=24)
 
@@ -59,7 +78,7 @@ class Attempt:
         )
 
 
-def prepare(session: Session, dispatcher: Dispatcher, item: OutboxItem) -> Ready | str:
+def prepare(session: Session, dispatcher: Sender, item: OutboxItem) -> Ready | str:
     """Get one claimed row ready to send, or finish it here; the string says what happened."""
     now = dispatcher.clock.now()
     enrolment = item.enrolment
@@ -78,7 +97,7 @@ def prepare(session: Session, dispatcher: Dispatcher, item: OutboxItem) -> Ready
 
 
 def _resend(
-    session: Session, dispatcher: Dispatcher, item: OutboxItem, message: Message
+    session: Session, dispatcher: Sender, item: OutboxItem, message: Message
 ) -> Ready | str:
     """A message already written (a retry, a reply of the bot, a team message)."""
     now = dispatcher.clock.now()
@@ -111,7 +130,7 @@ def wrote_recently(session: Session, message: Message, *, now: datetime) -> bool
 
 
 def _start_step(
-    session: Session, dispatcher: Dispatcher, item: OutboxItem, case: Case, enrolment: Enrolment
+    session: Session, dispatcher: Sender, item: OutboxItem, case: Case, enrolment: Enrolment
 ) -> Ready | str:
     now = dispatcher.clock.now()
     step = step_of(enrolment, item.step_index or 0)
@@ -146,7 +165,7 @@ def _start_step(
 
 
 def record_failure_of(
-    session: Session, dispatcher: Dispatcher, attempt: Attempt, token: str, error: DeliveryError
+    session: Session, dispatcher: Sender, attempt: Attempt, token: str, error: DeliveryError
 ) -> str:
     """The provider refused: record it on the message, then retry, skip or give up."""
     item = owned(session, item_id=attempt.item_id, token=token)
@@ -168,7 +187,7 @@ def record_failure_of(
 
 def _retry_or_give_up(
     session: Session,
-    dispatcher: Dispatcher,
+    dispatcher: Sender,
     item: OutboxItem,
     message: Message,
     error: DeliveryError,
@@ -191,7 +210,7 @@ def _retry_or_give_up(
 
 def _after_permanent(
     session: Session,
-    dispatcher: Dispatcher,
+    dispatcher: Sender,
     item: OutboxItem,
     message: Message,
     error: DeliveryError,
