@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from api.services import Services
 from messages import gettext
+from outreach.db import read_transaction, transaction
 from outreach.models import TeamUser
 from outreach.team.users import user_for_token
 
@@ -21,16 +22,15 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_session(services: ServicesDep) -> Iterator[Session]:
-    session = services.sessions()
-    try:
+READ_METHODS = ("GET", "HEAD")
+
+
+def get_session(request: Request, services: ServicesDep) -> Iterator[Session]:
+    """The request's unit of work: a read transaction for a GET (whose few writes, the audit
+    of what was read, follow in their own short transaction), one transaction otherwise."""
+    unit = read_transaction if request.method in READ_METHODS else transaction
+    with unit(services.sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, inspect, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 # How long a SQLite write transaction waits for the write lock (another writer, a backup...)
@@ -18,6 +18,8 @@ LOCK_WAIT_OPTION = "sqlite_lock_wait_ms"
 DEFAULT_LOCK_WAIT_MS = 30_000
 CONNECT_TIMEOUT_S = 5  # PostgreSQL
 _LOCK_WAIT_SET = "allervers_lock_wait_ms"  # what the pooled connection's busy_timeout is now
+# A connection option: this transaction only reads (SQLite: BEGIN DEFERRED, no write lock).
+READ_ONLY_OPTION = "allervers_read_only"
 
 
 def normalise_url(url: str) -> str:
@@ -76,6 +78,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Any) -> None:
     # BEGIN IMMEDIATE takes the write lock up front: two writers queue on busy_timeout
     # instead of failing later with "database is locked" when a read turns into a write.
+    # A read transaction (read_transaction) takes no lock: WAL readers never wait for a writer.
+    if connection.get_execution_options().get(READ_ONLY_OPTION):
+        connection.exec_driver_sql("BEGIN DEFERRED")
+        return
     wait = int(connection.get_execution_options().get(LOCK_WAIT_OPTION, DEFAULT_LOCK_WAIT_MS))
     if connection.info.get(_LOCK_WAIT_SET, DEFAULT_LOCK_WAIT_MS) != wait:
         connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
@@ -103,6 +109,56 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def read_transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A unit of work that reads, and writes only a little (the audit of what it read, when a
+    token was last used): the reads run in a read transaction, which on SQLite takes no write
+    lock, so a page never waits behind the dispatcher or a webhook and never makes them wait.
+    What it added or changed is then written in its own short write transaction.
+
+    The session does not flush on its own (autoflush off); a query does not see the rows it
+    added. Any error writes nothing.
+    """
+    session = factory(autoflush=False)
+    try:
+        session.connection(execution_options={READ_ONLY_OPTION: True})
+        yield session
+        added, changed = _pending_writes(session)
+        session.rollback()  # the read transaction wrote nothing: ending it costs nothing
+        if added or changed:
+            with transaction(factory) as writer:
+                writer.add_all(added)
+                for model, key, values in changed:
+                    row = writer.get(model, key)
+                    for name, value in values.items():
+                        setattr(row, name, value)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _pending_writes(
+    session: Session,
+) -> tuple[list[object], list[tuple[type, Any, dict[str, Any]]]]:
+    """The objects a read transaction added, and the column values it changed on loaded rows."""
+    added = list(session.new)
+    changed = []
+    for row in session.dirty:
+        state = inspect(row)
+        values = {
+            attr.key: attr.value
+            for attr in state.attrs
+            if attr.key in state.mapper.column_attrs and attr.history.has_changes()
+        }
+        if values:
+            changed.append((type(row), state.identity, values))
+    if session.deleted:
+        raise RuntimeError("a read transaction cannot delete rows")
+    return added, changed
 
 
 def is_sqlite(engine: Engine) -> bool:
