@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -22,9 +23,13 @@ from outreach.engine.dispatcher import Dispatcher
 from outreach.engine.tick import DailyJob, tick
 from outreach.privacy import retention
 from outreach.privacy.retention import RetentionReport
+from outreach.reports.figures import MAX_AGE
 from outreach.sending.config import EngineConfig
 
 log = logging.getLogger(__name__)
+
+# Just under the age at which a page would count the figures itself.
+FIGURES_EVERY = MAX_AGE - timedelta(seconds=30)
 
 
 def dispatcher_for(services: Services, config: EngineConfig | None = None) -> Dispatcher:
@@ -126,6 +131,13 @@ def run_retention(services: Services) -> RetentionReport:
     )
 
 
+def _count_figures(services: Services) -> None:
+    try:
+        services.figures.refresh(services.sessions)
+    except Exception:
+        log.exception("counting the indicators failed")
+
+
 def _retention(services: Services) -> None:
     try:
         run_retention(services)
@@ -140,6 +152,14 @@ async def scheduler_lifespan(app: FastAPI) -> AsyncIterator[None]:
     dispatcher = dispatcher_for(services)
     scheduler = build_scheduler(dispatcher, services.daily_jobs)
     add_retention_job(scheduler, services)
+    # The indicators' figures, counted in the background now and every few minutes.
+    scheduler.add_job(
+        _count_figures,
+        IntervalTrigger(seconds=FIGURES_EVERY.total_seconds()),
+        args=[services],
+        id="figures",
+        next_run_time=datetime.now(PARIS),
+    )
     # Catch up on today's daily jobs missed while the server was down (a restart loses nothing).
     scheduler.add_job(
         run_daily_jobs,

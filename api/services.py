@@ -12,6 +12,7 @@ from outreach.clock import Clock, FrozenClock, SystemClock, parse_fixed_now
 from outreach.db import make_engine, make_session_factory
 from outreach.engine.tick import DailyJob, ReplyPath
 from outreach.replies.inbound import InboundHook
+from outreach.reports.figures import FiguresCache
 from outreach.sending.channel import Channel
 from outreach.sending.config import EngineConfig, load_engine_config
 from outreach.settings import Settings
@@ -36,10 +37,13 @@ class Services:
     webhook_engine: Engine | None = None
     # Failed sign-ins per address and per e-mail (in memory, for this process).
     sign_in_throttle: SignInThrottle = field(init=False)
+    # The indicators' figures, kept a few minutes per scope (recounted by the scheduler).
+    figures: FiguresCache = field(init=False)
     webhook_sessions: sessionmaker[Session] = field(init=False)
 
     def __post_init__(self) -> None:
         self.sign_in_throttle = SignInThrottle(self.clock)
+        self.figures = FiguresCache(self.clock)
         self.webhook_sessions = make_session_factory(self.webhook_db)
 
     @property

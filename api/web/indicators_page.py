@@ -18,6 +18,7 @@ from api.web.auth import WebUser, WebUserDep
 from api.web.charts import Group, bar_chart, colour
 from api.web.rendering import render, secure
 from messages import gettext
+from messages.formatting import time_of_day
 from outreach import audit
 from outreach.reports.indicators import Funnel, IndicatorFilters, export_rows, funnel
 from outreach.reports.tables import Table, export_sections, tables
@@ -32,10 +33,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @router.get("/indicators")
 def indicators(
-    request: Request, session: SessionDep, web: WebUserDep, start: Month = "", end: Month = ""
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    web: WebUserDep,
+    start: Month = "",
+    end: Month = "",
 ) -> Response:
     filters = _filters(start, end)
-    result = funnel(session, user=web.user, filters=filters)
+    figures = services.figures.get(session, user=web.user, filters=filters)
+    result = figures.funnel
     series = [gettext(stage.label) for stage in result.stages]
     by_sector = sorted(result.by_sector().items(), key=lambda item: result.sector_label(item[0]))
     by_month = sorted(result.by_month().items())
@@ -57,7 +64,8 @@ def indicators(
         "by_sector": [(result.sector_label(code), counts) for code, counts in by_sector],
         "by_month": [(month or gettext("no month"), counts) for month, counts in by_month],
         "query": _query(filters),
-        "extras": [_extra(table) for table in tables(session, user=web.user, filters=filters)],
+        "extras": [_extra(table) for table in figures.tables],
+        "counted_at": time_of_day(figures.counted_at, "fr"),
     }
     return render(request, "team/indicators.html", context, web=web)
 
