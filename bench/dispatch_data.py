@@ -15,10 +15,10 @@ from outreach.db import make_engine, make_session_factory
 from outreach.migrate import upgrade
 from outreach.models import Case, ContactPoint, Message
 from outreach.models.outbox import Enrolment, OutboxItem
-from outreach.sequences.loader import Step
+from outreach.sequences.loader import SequenceStep
 
 CHUNK = 20_000
-ONE_STEP = [Step(day=0, send="reminder", channels=("sms",)).to_dict()]
+ONE_STEP = [SequenceStep(day=0, send="reminder", channels=("sms",)).to_dict()]
 
 
 def fresh_database(url: str) -> sessionmaker[Session]:

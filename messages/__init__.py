@@ -3,6 +3,9 @@
 Catalogs live in `messages/locale/<lang>/LC_MESSAGES/allervers.po` (French first). They are
 compiled in memory from the .po files on first use, so a fresh checkout needs no build step;
 `pybabel compile` still works for installations that prefer .mo files.
+
+Not to be confused with `outreach.models.Message`: a row for one SMS or chat message sent or
+received. This package holds the texts (translations); that table holds what was exchanged.
 """
 
 from __future__ import annotations

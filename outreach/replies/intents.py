@@ -82,10 +82,10 @@ class Understanding:
     language: str | None = None
 
 
-Step = Literal["act", "ask_again", "hand_over"]
+NextStep = Literal["act", "ask_again", "hand_over"]
 
 
-def next_step_for(understanding: Understanding, *, already_asked: bool) -> Step:
+def next_step_for(understanding: Understanding, *, already_asked: bool) -> NextStep:
     """What the conversation does with a reply: act on it, ask again once, or hand over.
 
     Never guess: an AMBIGUOUS reply is asked again the first time and handed over to the team

@@ -4,13 +4,19 @@
 `enrol_on_import`, which honours ALLERVERS_IMPORT_SEQUENCE).
 """
 
-from outreach.sequences.loader import Sequence, SequenceError, Step, load_file, load_sequence
+from outreach.sequences.loader import (
+    Sequence,
+    SequenceError,
+    SequenceStep,
+    load_file,
+    load_sequence,
+)
 from outreach.sequences.runner import enrol, enrol_on_import, stop_for_case
 
 __all__ = [
     "Sequence",
     "SequenceError",
-    "Step",
+    "SequenceStep",
     "enrol",
     "enrol_on_import",
     "load_file",

@@ -22,7 +22,7 @@ class SequenceError(ValueError):
 
 
 @dataclass(frozen=True)
-class Step:
+class SequenceStep:
     day: int  # calendar days after day 0 (Europe/Paris wall clock)
     hours: float = 0.0  # extra elapsed hours after that day
     send: str | None = None  # template name
@@ -35,7 +35,7 @@ class Step:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Step:
+    def from_dict(cls, data: dict[str, Any]) -> SequenceStep:
         return cls(**{**data, "channels": tuple(data.get("channels") or ())})
 
 
@@ -44,7 +44,7 @@ class Sequence:
     name: str
     title: str
     version: str  # first 12 hex digits of the file's SHA-256
-    steps: tuple[Step, ...]
+    steps: tuple[SequenceStep, ...]
 
     def snapshot(self) -> list[dict[str, Any]]:
         return [step.to_dict() for step in self.steps]
@@ -79,7 +79,7 @@ def load_file(path: Path) -> Sequence:
     )
 
 
-def _step(filename: str, number: int, item: Any) -> Step:
+def _step(filename: str, number: int, item: Any) -> SequenceStep:
     where = f"{filename}, step {number}"
     if not isinstance(item, dict):
         raise SequenceError(f"{where}: a step is a [[steps]] table")
@@ -100,10 +100,10 @@ def _step(filename: str, number: int, item: Any) -> Step:
     bad = [channel for channel in channels if channel not in CHANNEL_NAMES]
     if bad:
         raise SequenceError(f"{where}: unknown channel(s) {', '.join(map(str, bad))}")
-    return Step(day=day, hours=float(hours), send=send, task=task, channels=channels)
+    return SequenceStep(day=day, hours=float(hours), send=send, task=task, channels=channels)
 
 
-def _check_order(filename: str, steps: tuple[Step, ...]) -> None:
+def _check_order(filename: str, steps: tuple[SequenceStep, ...]) -> None:
     for number, (before, after) in enumerate(itertools.pairwise(steps), 2):
         if (after.day, after.hours) < (before.day, before.hours):
             raise SequenceError(f"{filename}, step {number}: comes earlier than the step before")

@@ -23,7 +23,7 @@ from outreach.models.outbox import PRIORITY_BULK, Enrolment
 from outreach.sending.config import EngineConfig, load_engine_config
 from outreach.sending.outbox import cancel_for_case, enqueue
 from outreach.sending.quiet_hours import Window, add_calendar_days
-from outreach.sequences.loader import Sequence, Step, load_sequence
+from outreach.sequences.loader import Sequence, SequenceStep, load_sequence
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +89,11 @@ def enrol_on_import(
     return enrol(session, clock=clock, case=case, sequence=config.import_sequence, config=config)
 
 
-def step_of(enrolment: Enrolment, index: int) -> Step:
-    return Step.from_dict(enrolment.steps[index])
+def step_of(enrolment: Enrolment, index: int) -> SequenceStep:
+    return SequenceStep.from_dict(enrolment.steps[index])
 
 
-def due_at(enrolment: Enrolment, step: Step, window: Window | None) -> datetime:
+def due_at(enrolment: Enrolment, step: SequenceStep, window: Window | None) -> datetime:
     """When a step runs: day 0 + calendar days (same wall time) + hours, then the window."""
     wanted = add_calendar_days(enrolment.anchor_at, step.day) + timedelta(hours=step.hours)
     return window.next_opening(wanted) if window else wanted

@@ -11,10 +11,10 @@ from outreach.clock import Clock
 from outreach.models import Case, Message
 from outreach.sending.channels import stand_in
 from outreach.sending.send_now import NotSendable, Route, best_route, queue_message
-from outreach.sequences.loader import Step
+from outreach.sequences.loader import SequenceStep
 
 
-def channel_order(step: Step, enabled: tuple[str, ...], skip: list[str]) -> list[str]:
+def channel_order(step: SequenceStep, enabled: tuple[str, ...], skip: list[str]) -> list[str]:
     """The step's channels that are switched on and have not failed for good on this step.
 
     Where only the sandbox is on (development, demos), it stands in for SMS: it is a phone.
@@ -27,7 +27,9 @@ def channel_order(step: Step, enabled: tuple[str, ...], skip: list[str]) -> list
     return order
 
 
-def choose_route(case: Case, step: Step, enabled: tuple[str, ...], skip: list[str]) -> Route | None:
+def choose_route(
+    case: Case, step: SequenceStep, enabled: tuple[str, ...], skip: list[str]
+) -> Route | None:
     """The first of the step's channels the household can receive, or None."""
     for channel in channel_order(step, enabled, skip):
         try:

@@ -23,12 +23,12 @@ from sqlalchemy import func, insert, select
 from outreach.db import make_engine, make_session_factory
 from outreach.models import Case, ContactPoint, Message
 from outreach.models.outbox import Enrolment, OutboxItem
-from outreach.sequences.loader import Step
+from outreach.sequences.loader import SequenceStep
 from tests.doubles.twilio_double import ACCOUNT_SID, AUTH_TOKEN, TwilioDouble
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 4, 29, 8, 0, tzinfo=UTC)  # Wednesday 10:00 in Paris: the window is open
-ONE_STEP = [Step(day=0, send="reminder", channels=("sms",)).to_dict()]
+ONE_STEP = [SequenceStep(day=0, send="reminder", channels=("sms",)).to_dict()]
 
 
 def phone(case_id: int) -> str:
