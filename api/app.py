@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from api import request_log, web
 from api.body_limit import BodyLimit
 from api.routes import audit as audit_api
-from api.routes import cases, health, landlords, rights, schema, steps, visits
+from api.routes import cases, events, health, inbox, landlords, rights, schema, steps, visits
 from api.routes import messages as team_messages
 from api.scheduler import scheduler_lifespan
 from api.security_headers import SecurityHeaders
@@ -66,6 +66,8 @@ def create_app(
     app.include_router(landlords.router)
     app.include_router(landlord_pages.router)
     app.include_router(audit_api.router)
+    app.include_router(inbox.router)
+    app.include_router(events.router)
     app.include_router(rights.router)
     if services.settings.is_production:
         app.include_router(schema.router)

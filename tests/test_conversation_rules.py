@@ -31,17 +31,42 @@ def _inbox(services, case_id: int) -> list[tuple[str, bool]]:
         return [(item.kind, item.handled_at is None) for item in rows]
 
 
-def test_it_asks_again_once_then_hands_an_ambiguous_reply_to_the_team(client, services) -> None:
+HANDED_OVER = "Merci, un membre de l'équipe mobile va lire votre message et vous répondre."
+
+
+def test_a_reply_that_says_something_the_bot_cannot_act_on_goes_to_a_person_at_once(
+    client, services
+) -> None:
     case_id, _ = household_in_arras(services)
     phone = Phone(client, services, case_id)
     phone.received()
     phone.answer("oui mais pas mardi")
+    assert phone.received() == [HANDED_OVER]
+    assert _inbox(services, case_id) == [("not_understood", True)]
+
+
+def test_it_asks_again_once_only_when_a_reply_says_nothing(client, services) -> None:
+    case_id, _ = household_in_arras(services)
+    phone = Phone(client, services, case_id)
+    phone.received()
+    phone.answer("🙏")
     assert phone.received()[0].startswith("Désolé, nous n")
-    phone.answer("peut-être")
-    assert phone.received() == [
-        "Merci, un membre de l'équipe mobile va lire votre message et vous répondre."
-    ]
+    phone.answer("merci")
+    assert phone.received() == [HANDED_OVER]
     assert _inbox(services, case_id) == [("reply", False), ("not_understood", True)]
+
+
+def test_an_understood_reply_that_says_more_is_acted_on_and_read_by_a_person(
+    client, services
+) -> None:
+    case_id, _ = household_in_arras(services)
+    phone = Phone(client, services, case_id)
+    phone.answer("OUI")
+    phone.answer("OUI")
+    phone.received()
+    phone.answer("je veux changer le rdv car je travaille le matin")
+    assert "1)" in phone.received()[0]  # other dates offered
+    assert _inbox(services, case_id)[-1] == ("reply", True)
 
 
 def test_it_hands_a_story_to_the_team_without_repeating_itself(client, services) -> None:

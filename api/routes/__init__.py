@@ -1,3 +1,3 @@
 """The team JSON API, one module per resource (cases, visits, messages, démarches, landlords,
-audit, rights, health), and its public shapes (`schemas`).
+inbox, events, audit, rights, health), and its public shapes (`schemas`).
 """

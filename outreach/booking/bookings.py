@@ -33,6 +33,7 @@ from outreach.booking.visits import (
 from outreach.clock import Clock
 from outreach.models import Case, Slot, TeamUser, Visit
 from outreach.models.booking import ACTIVE_VISIT_STATUSES
+from outreach.team import events
 
 __all__ = [
     "BookingError",
@@ -138,6 +139,14 @@ def book(
     audit.record(
         session, clock=clock, actor=None, action="visit.booked", case_id=case.id, visit_id=visit.id
     )
+    events.record(
+        session,
+        kind="visit.booked",
+        case_id=case.id,
+        at=clock.now(),
+        visit_id=visit.id,
+        starts_at=visit.starts_at.isoformat(),
+    )
     log.info("visit %s booked for case %s", visit.id, case.id)
     return visit
 
@@ -181,6 +190,15 @@ def change(
         visit_id=new.id,
         replaces_visit_id=visit.id,
     )
+    events.record(
+        session,
+        kind="visit.changed",
+        case_id=case.id,
+        at=clock.now(),
+        visit_id=new.id,
+        replaces_visit_id=visit.id,
+        starts_at=new.starts_at.isoformat(),
+    )
     log.info("visit %s of case %s moved to visit %s", visit.id, case.id, new.id)
     return new
 
@@ -214,6 +232,14 @@ def cancel(
         action="visit.cancelled",
         case_id=case.id,
         visit_id=visit.id,
+    )
+    events.record(
+        session,
+        kind="visit.cancelled",
+        case_id=case.id,
+        at=clock.now(),
+        visit_id=visit.id,
+        by="team" if actor else "household",
     )
     log.info("visit %s of case %s cancelled", visit.id, case.id)
     return True

@@ -15,13 +15,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outreach import audit
+from outreach.booking import checkin
 from outreach.clock import Clock
 from outreach.conversation.handlers import HANDLERS, not_understood
 from outreach.conversation.state import conversation_of, keep_in_step, move
 from outreach.conversation.table import FOLLOW_UP, SLOT_OFFERED, transition_for
 from outreach.conversation.turn import Settings, Turn
 from outreach.models import Case, Conversation, Enrolment, InboxItem, Message
-from outreach.replies.intents import Intent, Understanding, next_step_for, understand
+from outreach.replies.intents import (
+    Intent,
+    Understanding,
+    has_content,
+    next_step_for,
+    normalise,
+    understand,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +86,11 @@ def _act(turn: Turn) -> str:
     if line is None and understanding.intent is not Intent.HUMAN:
         # Understood words that make no sense here are not guessed either.
         understanding = Understanding(Intent.AMBIGUOUS)
-    step = next_step_for(understanding, already_asked=conversation.asked_again)
+    step = next_step_for(
+        understanding,
+        already_asked=conversation.asked_again,
+        has_content=has_content(turn.reply.body),
+    )
     if step == "ask_again":
         conversation.asked_again = True
         not_understood(turn)
@@ -89,9 +101,23 @@ def _act(turn: Turn) -> str:
         if understanding.intent is Intent.AMBIGUOUS:
             _not_understood_for_team(turn)
         return "hand_over"
+    before = conversation.state
     then = HANDLERS[line.bot](turn)
     move(conversation, clock=turn.clock, state=then or line.then)
+    if understanding.said_more or _free_text_checkin(turn, before):
+        turn.for_team = True  # acted upon, and a person reads what else it says
     return line.bot
+
+
+def _free_text_checkin(turn: Turn, state: str) -> bool:
+    """An answer to the 15-day check-in with more than its number and the option's own words
+    ("1 ça avance" is the option; "1 ça avance, j'ai vu la CAF" is for a person too)."""
+    if state != FOLLOW_UP:
+        return False
+    labels = " ".join(label for _, label in checkin.answer_choices(turn.case.language))
+    known = set(normalise(labels).split())
+    words = [w for w in normalise(turn.reply.body).split() if not w.isdigit() and w not in known]
+    return has_content(" ".join(words))
 
 
 def _options(conversation: Conversation) -> int:

@@ -6,6 +6,7 @@ from outreach.models.booking import Absence, AvailabilityWindow, OneOffSlot, Slo
 from outreach.models.case import CASE_STATUSES, STAGES, Case, ContactPoint, Landlord, Person
 from outreach.models.consent import ConsentRecord
 from outreach.models.conversation import Conversation
+from outreach.models.events import CaseEvent
 from outreach.models.followup import CaseNote, EngagementStep
 from outreach.models.imports import ImportBatch
 from outreach.models.login import LoginSession
@@ -32,6 +33,7 @@ __all__ = [
     "AvailabilityWindow",
     "Base",
     "Case",
+    "CaseEvent",
     "CaseNote",
     "ChannelLinkToken",
     "ConsentRecord",

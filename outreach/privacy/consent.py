@@ -25,6 +25,7 @@ from outreach import audit
 from outreach.clock import Clock
 from outreach.models import Case, ConsentRecord, InboxItem, Message, TeamUser
 from outreach.models.consent import CONSENT_DECISIONS, CONSENT_PURPOSES
+from outreach.team import events
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ def record_consent(
         recorded_by_id=actor.id if actor else None,
     )
     session.add(record)
+    events.record(session, kind=f"consent.{decision}", case_id=case.id, at=now, purpose=purpose)
     if decision != "given":
         session.add(
             InboxItem(

@@ -19,6 +19,7 @@ from outreach.models import Case, ContactPoint, InboxItem, Message
 from outreach.sanitize import clean_json, clean_text, fit, fit_id
 from outreach.sending.channel import Inbound
 from outreach.sending.channels import reply_contact_kinds
+from outreach.team import events
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,14 @@ def process_inbound(
         log.info("inbound message %s from an unknown sender", message.id)
         return None
     message.case_id = case.id
+    events.record(
+        session,
+        kind="reply.received",
+        case_id=case.id,
+        at=message.created_at,
+        message_id=message.id,
+        channel=message.channel,
+    )
     case.last_contact_at = max(filter(None, (case.last_contact_at, message.created_at)))
     case.updated_at = now
     if several:

@@ -41,7 +41,10 @@ Intents that are easy to confuse:
   booked visit can treat it as NO. CHANGE asks for another date ("décaler", "un autre jour").
 - CALL_ME asks for a phone call; HUMAN asks for (or needs) a person by any means.
 
-When a reply is not understood, `next_step_for` says what to do: ask again once, then hand over.
+When a reply is not understood, `next_step_for` says what to do: a reply that says something goes
+to a person at once; only a reply with no content (🙏, an empty message) is asked again, once.
+An understood reply with words we do not know around its intent is acted upon and read by a
+person too (`Understanding.said_more`).
 """
 
 from __future__ import annotations
@@ -80,24 +83,36 @@ class Understanding:
     intent: Intent
     choice: int | None = None
     language: str | None = None
+    # The reply says more than its intent (words we do not know around it): act on the intent,
+    # and a person reads the reply too ("je veux changer le rdv car je travaille").
+    said_more: bool = False
 
 
 NextStep = Literal["act", "ask_again", "hand_over"]
 
 
-def next_step_for(understanding: Understanding, *, already_asked: bool) -> NextStep:
+def next_step_for(
+    understanding: Understanding, *, already_asked: bool, has_content: bool = True
+) -> NextStep:
     """What the conversation does with a reply: act on it, ask again once, or hand over.
 
-    Never guess: an AMBIGUOUS reply is asked again the first time and handed over to the team
-    the second time in a row (`already_asked`: the previous reply was ambiguous and we asked).
-    A HUMAN reply goes to the team at once. Everything else is acted upon, and the caller
-    starts counting again.
+    Never guess, and never leave words unread: an AMBIGUOUS reply that says something
+    (`has_content`: see `has_content`) goes to a person at once; one that says nothing (🙏, an
+    empty message) is asked again the first time and handed over the second time in a row
+    (`already_asked`). A HUMAN reply goes to the team at once. Everything else is acted upon,
+    and the caller starts counting again.
     """
     if understanding.intent is Intent.HUMAN:
         return "hand_over"
     if understanding.intent is Intent.AMBIGUOUS:
-        return "hand_over" if already_asked else "ask_again"
+        return "hand_over" if already_asked or has_content else "ask_again"
     return "act"
+
+
+def has_content(text: str) -> bool:
+    """Whether a reply says anything beyond politeness: "🙏", "", "merci", "bonjour ?" do not;
+    "aucun ne me va", "oui non" do."""
+    return any(word not in _FILLER for word in normalise(text).split())
 
 
 # --- Normalising ------------------------------------------------------------------------------
@@ -427,4 +442,4 @@ def _resolve(words: list[str], matches: list[_Match], choices: int) -> Understan
         if len(languages) > 1:
             return Understanding(Intent.AMBIGUOUS)
         return Understanding(Intent.LANGUAGE, language=languages.pop())
-    return Understanding(intent)
+    return Understanding(intent, said_more=bool(unknown))

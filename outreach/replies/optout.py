@@ -24,6 +24,7 @@ from outreach.models.outbox import OUTBOX_KINDS
 from outreach.replies.intents import is_start_keyword, is_stop_keyword
 from outreach.sending.outbox import cancel_for_case, enqueue_send
 from outreach.sequences.runner import stop_for_case
+from outreach.team import events
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ def withdraw(
         channel=source,
         message_id=confirm_to.id if confirm_to else None,
     )
+    events.record(session, kind="case.opted_out", case_id=case.id, at=now, channel=source)
     if confirm_to is not None:
         _confirm(session, clock=clock, case=case, to=confirm_to, text=OPT_OUT_CONFIRMATION)
     log.info("case %s opted out (%s)", case.id, source)
@@ -92,6 +94,9 @@ def resume(session: Session, *, clock: Clock, case: Case, confirm_to: Message) -
         case_id=case.id,
         channel=confirm_to.channel,
         message_id=confirm_to.id,
+    )
+    events.record(
+        session, kind="case.opted_in", case_id=case.id, at=now, channel=confirm_to.channel
     )
     _confirm(session, clock=clock, case=case, to=confirm_to, text=OPT_IN_CONFIRMATION)
     log.info("case %s opted back in (%s)", case.id, confirm_to.channel)

@@ -17,7 +17,8 @@ from messages import N_, gettext
 from outreach import audit
 from outreach.cases import visible_cases
 from outreach.clock import Clock
-from outreach.models import Case, InboxItem, Message, TeamUser
+from outreach.models import Case, InboxItem, Message, Sector, TeamUser
+from outreach.team import events
 from outreach.team.tasks import TASK_KIND, task_label
 
 KIND_LABELS = {
@@ -75,13 +76,25 @@ def open_count(session: Session, *, user: TeamUser) -> int:
     return session.scalar(query) or 0
 
 
-def list_open(session: Session, *, user: TeamUser, limit: int = 100) -> list[InboxEntry]:
-    """The open items newest first, with the case and the message they are about."""
+def list_open(
+    session: Session,
+    *,
+    user: TeamUser,
+    limit: int = 100,
+    kind: str | None = None,
+    sector: str | None = None,
+) -> list[InboxEntry]:
+    """The open items newest first, with the case and the message they are about; `kind` and
+    `sector` (a sector code) narrow them."""
+    query = visible_items(user)
+    if kind is not None:
+        query = query.where(InboxItem.kind == kind)
+    if sector is not None:
+        in_sector = select(Case.id).join(Sector, Sector.id == Case.sector_id)
+        query = query.where(InboxItem.case_id.in_(in_sector.where(Sector.code == sector)))
     items = list(
         session.scalars(
-            visible_items(user)
-            .order_by(InboxItem.created_at.desc(), InboxItem.id.desc())
-            .limit(limit)
+            query.order_by(InboxItem.created_at.desc(), InboxItem.id.desc()).limit(limit)
         )
     )
     cases = _cases(session, {item.case_id for item in items if item.case_id})
@@ -112,6 +125,15 @@ def mark_handled(
             item_id=item.id,
             kind=item.kind,
         )
+        if item.kind == TASK_KIND and item.case_id is not None:
+            events.record(
+                session,
+                kind="task.closed",
+                case_id=item.case_id,
+                at=item.handled_at,
+                task=item.note,
+                item_id=item.id,
+            )
     return item
 
 

@@ -16,6 +16,7 @@ from messages import gettext
 from messages.sequence_texts import TASK_LABELS
 from outreach.clock import Clock
 from outreach.models import InboxItem
+from outreach.team import events
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +30,9 @@ def create_task(session: Session, *, clock: Clock, case_id: int, task: str) -> I
     item = InboxItem(kind=TASK_KIND, case_id=case_id, note=task, created_at=clock.now())
     session.add(item)
     session.flush()
+    events.record(
+        session, kind="task.opened", case_id=case_id, at=item.created_at, task=task, item_id=item.id
+    )
     log.info("task %s (%s) created for case %s", item.id, task, case_id)
     return item
 
