@@ -26,6 +26,22 @@ from outreach.models import Base
 from tests.doubles.twilio_double import TwilioDouble
 
 POSTGRES_ENV = "ALLERVERS_TEST_POSTGRES_URL"
+
+
+def _cheap_password_hashing() -> None:
+    """Argon2 with the lowest cost in this test process (0.1 s a hash or a check otherwise, and
+    hundreds of tests sign someone in), as Django's tests use a fast hasher. The hashes are
+    still real argon2 ones; servers started by the tests (tests/reliability) keep the real cost.
+    """
+    from argon2 import PasswordHasher
+
+    from outreach.team import passwords
+
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    passwords._DUMMY_HASH = passwords._hasher.hash("not-a-real-password-only-for-timing")
+
+
+_cheap_password_hashing()
 # A Wednesday in term time, 10:00 in Paris: inside the default sending window.
 DEFAULT_NOW = datetime(2026, 3, 11, 10, 0, tzinfo=PARIS)
 
