@@ -374,7 +374,13 @@ def _expected(spec: str) -> Understanding:
     [pytest.param(t, c, e, id=f"{e} <- {t!r} ({c} offered)") for t, c, e in ROWS],
 )
 def test_it_understands_a_realistic_reply(text: str, choices: int, expected: str) -> None:
-    assert understand(text, choices=choices) == _expected(expected)
+    found = understand(text, choices=choices)
+    wanted = _expected(expected)
+    assert (found.intent, found.choice, found.language) == (
+        wanted.intent,
+        wanted.choice,
+        wanted.language,
+    )
 
 
 def test_it_has_at_least_150_distinct_rows() -> None:

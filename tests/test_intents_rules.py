@@ -12,6 +12,7 @@ from outreach.replies import lexicon as intents_lexicon
 from outreach.replies.intents import (
     Intent,
     Understanding,
+    has_content,
     is_start_keyword,
     is_stop_keyword,
     next_step_for,
@@ -136,8 +137,35 @@ def test_it_returns_stop_exactly_when_the_stop_rule_says_so() -> None:
 # --- Ask again once, then hand over -------------------------------------------------------------
 
 
-def test_it_asks_again_the_first_time_a_reply_is_ambiguous() -> None:
-    assert next_step_for(understand("oui non"), already_asked=False) == "ask_again"
+def test_it_asks_again_the_first_time_a_reply_says_nothing() -> None:
+    for text in ("🙏", "merci", "", "bonjour ?!"):
+        assert not has_content(text)
+        assert (
+            next_step_for(understand(text), already_asked=False, has_content=False) == "ask_again"
+        )
+
+
+def test_an_ambiguous_reply_that_says_something_goes_to_a_person_at_once() -> None:
+    for text in ("oui non", "aucun ne me va", "oui mais pas mardi"):
+        assert has_content(text)
+        assert next_step_for(understand(text), already_asked=False) == "hand_over"
+
+
+@pytest.mark.parametrize(
+    ("text", "said_more"),
+    [
+        ("je veux changer le rdv", False),
+        ("on peut décaler ?", False),
+        ("je voudrais changer le rendez-vous car je travaille", True),
+        ("je serai pas là mardi", True),  # a day: a constraint a person should know
+        ("changer svp je travaille le matin", True),
+        ("rappelez-moi dans 2 jours", False),
+    ],
+)
+def test_an_understood_reply_says_more_when_it_carries_a_constraint_or_a_story(
+    text: str, said_more: bool
+) -> None:
+    assert understand(text).said_more is said_more
 
 
 def test_it_hands_over_when_the_reply_after_asking_is_still_ambiguous() -> None:

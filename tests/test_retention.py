@@ -180,6 +180,7 @@ KEPT_TEXT_COLUMNS = {
     | {"last_error", "claim_token"},
     "anonymisation": {"reason"},
     "audit_event": {"actor_label", "action", "detail"},  # ids and counts only (outreach.audit)
+    "case_event": {"kind", "detail"},  # ids, codes and dates only (outreach.team.events)
 }
 # Cleared (or replaced) by anonymise, checked by the tests of this file.
 CLEARED_TEXT_COLUMNS = {

@@ -253,6 +253,9 @@ _MAX_WORDS = 60  # beyond this, a reply is a letter: a person reads it
 _MAX_UNKNOWN_WORDS = 5  # more words than this that we do not know: a story, for a person
 _LABEL_ECHO_WORDS = 5  # "1 ça avance": at most this many words after the number
 _YES_NO = (Intent.YES, Intent.NO)
+_SAYS_MORE_WORDS = 3  # unknown words around an understood intent: a sentence a person reads
+_CONSTRAINT_WORDS = _words(lexicon.CONSTRAINT_WORDS)
+_HOUR = re.compile(r"\d{1,2}h(\d{2})?")  # "18h", "9h30"
 
 
 # --- Understanding ------------------------------------------------------------------------------
@@ -411,6 +414,14 @@ def _is_label_echo(
     )
 
 
+def _says_more(unknown: list[str]) -> bool:
+    """Words around an understood intent that a person should read: a time constraint ("pas le
+    matin", "mardi", "après 18h"), a reason ("je travaille"), or a sentence of its own."""
+    return len(unknown) >= _SAYS_MORE_WORDS or any(
+        word in _CONSTRAINT_WORDS or _HOUR.fullmatch(word) for word in unknown
+    )
+
+
 def _resolve(words: list[str], matches: list[_Match], choices: int) -> Understanding:
     """Turn the phrases found into one intent, or into AMBIGUOUS / HUMAN."""
     covered = {i for match in matches for i in match.positions}
@@ -442,4 +453,4 @@ def _resolve(words: list[str], matches: list[_Match], choices: int) -> Understan
         if len(languages) > 1:
             return Understanding(Intent.AMBIGUOUS)
         return Understanding(Intent.LANGUAGE, language=languages.pop())
-    return Understanding(intent, said_more=bool(unknown))
+    return Understanding(intent, said_more=_says_more(unknown))

@@ -295,6 +295,15 @@ NOT_AN_OPTION_AFTER = """
 """
 
 # --- Words that carry no meaning of their own ---------------------------------------------------
+# Words that, next to an understood answer, say something a person should know: days, times of
+# day, work ("changer svp pas le matin", "je serai pas là mardi"). The reply is acted on and read.
+CONSTRAINT_WORDS = """
+    lundi, mardi, mercredi, jeudi, vendredi, samedi, dimanche, matin, matinée, midi,
+    après-midi, aprem, aprèm, soir, soirée, semaine, weekend, week-end, heure, heures,
+    travail, travaille, boulot, taf, école, horaires, monday, tuesday, wednesday, thursday,
+    friday, saturday, sunday, morning, afternoon, evening, work
+"""
+
 FILLER = """
     bonjour, bonsoir, bjr, bsr, slt, salut, coucou, hello, hi, hey, allo,
     madame, monsieur, mme, mr, mlle, m, merci, mrc, mci, beaucoup, bcp, infiniment,
