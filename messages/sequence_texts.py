@@ -55,4 +55,5 @@ OPT_IN_CONFIRMATION = N_(
 TASK_LABELS = {
     "phone_call": N_("Phone the household"),
     "door_knock": N_("Door-knock visit at the household's home"),
+    "household_moved": N_("The household has moved: decide what comes next"),
 }

@@ -74,3 +74,11 @@ def _french(text: str) -> phonenumbers.PhoneNumber | None:
 
 def is_fictional(e164: str) -> bool:
     return e164.startswith(FICTION_PREFIX)
+
+
+def display_phone(e164: str) -> str:
+    """+33639980001 -> "06 39 98 00 01"; other numbers are shown as stored."""
+    if e164.startswith("+33") and len(e164) == 12:
+        digits = "0" + e164[3:]
+        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+    return e164

@@ -168,7 +168,7 @@ KEPT_TEXT_COLUMNS = {
     "case_file": {"reference", "status", "stage", "language", "import_month", "search_text"},
     "message": {"direction", "channel", "template", "language", "provider_id", "status"}
     | {"error_code", "error_kind", "encoding"},
-    "inbox_item": {"kind"},
+    "inbox_item": {"kind", "outcome"},
     "engagement_step": {"kind", "status"},
     "visit": {"status", "time_window", "cancelled_by"},
     "visit_slot": {"status"},

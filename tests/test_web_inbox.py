@@ -39,8 +39,9 @@ def test_it_lists_replies_newest_first_with_a_link_to_the_case(web, sessions, cl
     sign_in(web, coordinator.email)
     page = web.get("/").text
     assert page.index("Appelez-moi demain") < page.index("Oui je veux bien")
-    assert f'href="/cases/{second_id}"' in page and f'href="/cases/{first_id}"' in page
-    assert "2 éléments à traiter" in page
+    assert f'href="/cases/{second_id}#answer"' in page
+    assert f'href="/cases/{first_id}#answer"' in page
+    assert "2 réponses à lire" in page
 
 
 def test_it_shows_unknown_senders_and_tasks_to_coordinators(web, sessions, clock) -> None:
@@ -53,7 +54,7 @@ def test_it_shows_unknown_senders_and_tasks_to_coordinators(web, sessions, clock
     page = web.get("/").text
     assert "Expéditeur inconnu" in page
     assert "Qui êtes-vous ?" in page
-    assert "Appeler le foyer" in page  # the task, by its label
+    assert "Appeler le foyer" in web.get("/?tab=tasks").text  # the task, by its label
 
 
 def test_a_worker_sees_only_the_items_of_their_sectors(web, sessions, clock) -> None:
@@ -108,7 +109,7 @@ def test_the_feed_answers_unchanged_until_a_new_item_arrives(web, sessions, cloc
     changed = web.get(f"/inbox/feed?signature={first['signature']}").json()
     assert changed["changed"] is True
     assert "Nouvelle réponse" in changed["html"]
-    assert changed["status"] == "1 élément à traiter"
+    assert changed["status"] == "1 réponse à lire"
 
 
 def test_the_feed_answers_401_without_a_session(web) -> None:

@@ -10,7 +10,9 @@
     function tick() {
       if (busy || document.hidden) { return; }
       busy = true;
-      var url = list.dataset.feed + "?signature=" + encodeURIComponent(list.dataset.signature || "");
+      var feed = list.dataset.feed;
+      var url = feed + (feed.indexOf("?") >= 0 ? "&" : "?") + "signature=" +
+        encodeURIComponent(list.dataset.signature || "");
       fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
         .then(function (response) {
           if (response.status === 401) { window.location.reload(); return null; }
@@ -22,6 +24,10 @@
           list.innerHTML = data.html;
           list.dataset.signature = data.signature;
           if (status && data.status) { status.textContent = data.status; }
+          Object.keys(data.counts || {}).forEach(function (name) {
+            var tab = document.getElementById("tab-" + name);
+            if (tab) { tab.textContent = data.counts[name]; }
+          });
           if (focused) { list.focus(); }
         })
         .catch(function () { /* offline for a moment: the next tick tries again */ })

@@ -17,11 +17,11 @@ from api.web.access import visible_case
 from api.web.auth import WebUser, WebUserDep
 from api.web.labels import CASE_STATUS_LABELS, STAGE_LABELS, label
 from api.web.rendering import render
-from api.web.sandbox import display_phone
 from outreach import audit
 from outreach.clock import PARIS
 from outreach.models import Case, TeamUser
 from outreach.models.followup import STEP_KINDS, STEP_STATUSES
+from outreach.phones import display_phone
 from outreach.sending.channels import contact_kind_label
 from outreach.sending.send_now import NotSendable, best_route
 from outreach.team.followup import contract_steps, step_kind_label, step_status_label, steps_for

@@ -27,6 +27,7 @@ from api.deps import RowId, ServicesDep, SessionDep
 from api.web.templating import paris_time, templates
 from messages import gettext, ngettext
 from outreach.models import Case, ContactPoint, Message
+from outreach.phones import display_phone
 from outreach.replies.inbound import process_inbound, store_inbound
 from outreach.sending.channel import Inbound
 from outreach.sending.status import MESSAGE_STATUS_LABELS
@@ -241,11 +242,3 @@ def _signature(bubbles: list[dict[str, Any]]) -> str:
     """Changes whenever a message appears or changes status: the page redraws only then."""
     state = ";".join(f"{b['id']}:{b['status']}:{b['segments']}" for b in bubbles)
     return hashlib.sha256(state.encode()).hexdigest()[:16]
-
-
-def display_phone(e164: str) -> str:
-    """+33639980001 -> "06 39 98 00 01"; other numbers are shown as stored."""
-    if e164.startswith("+33") and len(e164) == 12:
-        digits = "0" + e164[3:]
-        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
-    return e164

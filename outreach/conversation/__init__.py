@@ -14,7 +14,7 @@ from functools import partial
 
 from outreach.booking.config import BookingConfig
 from outreach.conversation import runner
-from outreach.conversation.turn import Settings
+from outreach.conversation.turn import ConversationSettings
 from outreach.replies.inbound import InboundHook
 
 __all__ = ["reply_handler"]
@@ -22,4 +22,6 @@ __all__ = ["reply_handler"]
 
 def reply_handler(*, public_url: str, booking: BookingConfig | None = None) -> InboundHook:
     """The conversation as the engine's reply handler (see outreach.engine.tick.ReplyPath)."""
-    return partial(runner.on_reply, settings=Settings(public_url=public_url, booking=booking))
+    return partial(
+        runner.on_reply, settings=ConversationSettings(public_url=public_url, booking=booking)
+    )

@@ -20,7 +20,7 @@ from outreach.clock import Clock
 from outreach.conversation.handlers import HANDLERS, not_understood
 from outreach.conversation.state import conversation_of, keep_in_step, move
 from outreach.conversation.table import FOLLOW_UP, SLOT_OFFERED, transition_for
-from outreach.conversation.turn import Settings, Turn
+from outreach.conversation.turn import ConversationSettings, Turn
 from outreach.models import Case, Conversation, Enrolment, InboxItem, Message
 from outreach.replies.intents import (
     Intent,
@@ -37,7 +37,7 @@ CHECKIN_OPTIONS = 3
 
 
 def on_reply(
-    session: Session, clock: Clock, message: Message, case: Case, *, settings: Settings
+    session: Session, clock: Clock, message: Message, case: Case, *, settings: ConversationSettings
 ) -> None:
     """The engine's reply handler: what the bot does with one reply of the household.
 

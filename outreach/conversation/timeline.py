@@ -35,6 +35,10 @@ CONSENT_LABELS = {
     "refused": N_("Consent refused ({purpose})"),
     "withdrawn": N_("Consent withdrawn ({purpose})"),
 }
+PURPOSES = {
+    "diagnostic": N_("the social review"),
+    "landlord_contact": N_("contacting the landlord"),
+}
 VISIT_LABELS = {
     "booked": N_("Visit booked on {date}"),
     "reminded": N_("Visit booked on {date} (reminder sent)"),
@@ -59,8 +63,9 @@ def decision_entries(context: TimelineContext) -> list[TimelineEntry]:
             TimelineEntry(
                 at=event.at,
                 kind="bot",
-                title=gettext(BOT_LABELS[bot]) if bot in BOT_LABELS else bot,
-                facts=(f"{detail.get('state')} → {detail.get('then')}",),
+                title=gettext(BOT_LABELS[bot])
+                if bot in BOT_LABELS
+                else gettext(BOT_LABELS["hand_over"]),
                 tone="alert" if bot == "hand_over" else "system",
                 key=event.id,
             )
@@ -79,13 +84,20 @@ def consent_entries(context: TimelineContext) -> list[TimelineEntry]:
         TimelineEntry(
             at=record.recorded_at,
             kind="consent",
-            title=gettext(CONSENT_LABELS[record.decision], purpose=record.purpose),
-            facts=(record.text_version, record.language, channel_label(record.channel)),
+            title=gettext(
+                CONSENT_LABELS[record.decision],
+                purpose=gettext(PURPOSES.get(record.purpose, record.purpose)),
+            ),
+            details=(record.text_version, record.language, channel_label(record.channel)),
             tone="team" if record.decision == "given" else "alert",
             key=record.id,
         )
         for record in rows
     ]
+
+
+def _purpose(code: str) -> str:
+    return gettext(PURPOSES[code]) if code in PURPOSES else code
 
 
 def visit_entries(context: TimelineContext) -> list[TimelineEntry]:

@@ -15,7 +15,7 @@ from outreach.replies.intents import Understanding
 
 
 @dataclass(frozen=True)
-class Settings:
+class ConversationSettings:
     """What the composition root tells the conversation (outreach.conversation.reply_handler)."""
 
     public_url: str = "http://127.0.0.1:8000"
@@ -30,7 +30,7 @@ class Turn:
     conversation: Conversation
     reply: Message  # the household's message
     understanding: Understanding
-    settings: Settings
+    settings: ConversationSettings
     for_team: bool = False  # a person should read this reply (the inbox item stays open)
 
     def say(self, text: Text, choices: replies.Choices = ()) -> Message:

@@ -113,6 +113,8 @@ class InboxItem(Base):
     handled_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("team_user.id", ondelete="SET NULL")
     )
+    # A call or a door knock: what came of it (outreach.team.outcomes.OUTCOMES).
+    outcome: Mapped[str | None] = mapped_column(String(20))
 
 
 class ChannelLinkToken(Base):

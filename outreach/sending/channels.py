@@ -119,6 +119,13 @@ def reply_contact_kinds(channel: str) -> tuple[str, ...]:
     )
 
 
+def phone_contact_kinds() -> tuple[str, ...]:
+    """The contact point kinds that are a phone number (SMS, WhatsApp…)."""
+    return tuple(
+        dict.fromkeys(spec.contact_kind for spec in CHANNELS if spec.address_kind == "phone_number")
+    )
+
+
 def stand_in(channel: str, enabled: tuple[str, ...]) -> str:
     """`channel`, or when it is off, an enabled channel that stands in for it (development: the
     sandbox for SMS)."""

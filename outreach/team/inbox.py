@@ -8,7 +8,7 @@ of the cases they may see; items without a case (unknown senders) go to coordina
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -40,6 +40,16 @@ ALERT_KINDS = frozenset(
      "content_filtered", "uncertain_send"}
 )  # fmt: skip
 EXCERPT_LENGTH = 160
+UNDO_WINDOW = timedelta(seconds=30)  # "Traité" can be undone this long after
+# The inbox's two tabs: what households (and landlords) wrote, and the work to do.
+REPLY_KINDS = (
+    "reply", "not_understood", "unknown_sender", "several_cases", "refusal", "need_help",
+    "landlord_reply",
+)  # fmt: skip
+TASK_KINDS = ("task", "failed_number", "uncertain_send", "content_filtered")
+TABS = {"replies": REPLY_KINDS, "tasks": TASK_KINDS}
+# A household answered by the team: these items of its case are closed (outreach.team.messages).
+ANSWERED_KINDS = ("reply", "not_understood")
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,9 @@ class InboxEntry:
     excerpt: str | None
     channel: str | None
     alert: bool
+    task: str | None = None  # a task's type (phone_call, door_knock…)
+    address: str | None = None  # the household's address, for a door knock
+    phones: tuple[str, ...] = ()  # the household's usable phone numbers, for a call
 
 
 def kind_label(kind: str, note: str | None = None) -> str:
@@ -83,15 +96,14 @@ def list_open(
     limit: int = 100,
     kind: str | None = None,
     sector: str | None = None,
+    kinds: tuple[str, ...] | None = None,
+    worker_id: int | None = None,
 ) -> list[InboxEntry]:
-    """The open items newest first, with the case and the message they are about; `kind` and
-    `sector` (a sector code) narrow them."""
-    query = visible_items(user)
-    if kind is not None:
-        query = query.where(InboxItem.kind == kind)
-    if sector is not None:
-        in_sector = select(Case.id).join(Sector, Sector.id == Case.sector_id)
-        query = query.where(InboxItem.case_id.in_(in_sector.where(Sector.code == sector)))
+    """The open items newest first, with the case and the message they are about; `kind`,
+    `kinds` (a tab), `sector` (a sector code) and `worker_id` (the case's worker) narrow them."""
+    query = _narrowed(
+        visible_items(user), kind=kind, kinds=kinds, sector=sector, worker_id=worker_id
+    )
     items = list(
         session.scalars(
             query.order_by(InboxItem.created_at.desc(), InboxItem.id.desc()).limit(limit)
@@ -100,6 +112,84 @@ def list_open(
     cases = _cases(session, {item.case_id for item in items if item.case_id})
     messages = _by_id(session, Message, {item.message_id for item in items if item.message_id})
     return [_entry(item, cases.get(item.case_id), messages.get(item.message_id)) for item in items]
+
+
+def tab_counts(
+    session: Session, *, user: TeamUser, sector: str | None = None, worker_id: int | None = None
+) -> dict[str, int]:
+    """How many open items each tab holds, with the same filters."""
+    counts = {}
+    for tab, kinds in TABS.items():
+        query = _narrowed(visible_items(user), kinds=kinds, sector=sector, worker_id=worker_id)
+        counts[tab] = session.scalar(query.with_only_columns(func.count())) or 0
+    return counts
+
+
+def _narrowed(
+    query: Select[tuple[InboxItem]],
+    *,
+    kind: str | None = None,
+    kinds: tuple[str, ...] | None = None,
+    sector: str | None = None,
+    worker_id: int | None = None,
+) -> Select[tuple[InboxItem]]:
+    if kind is not None:
+        query = query.where(InboxItem.kind == kind)
+    if kinds is not None:
+        query = query.where(InboxItem.kind.in_(kinds))
+    if sector is not None:
+        in_sector = select(Case.id).join(Sector, Sector.id == Case.sector_id)
+        query = query.where(InboxItem.case_id.in_(in_sector.where(Sector.code == sector)))
+    if worker_id is not None:
+        assigned = select(Case.id).where(Case.assigned_worker_id == worker_id)
+        query = query.where(InboxItem.case_id.in_(assigned))
+    return query
+
+
+def close_answered(session: Session, *, clock: Clock, user: TeamUser, case_id: int) -> int:
+    """The team answered the household: its open replies are handled; how many."""
+    items = list(
+        session.scalars(
+            select(InboxItem).where(
+                InboxItem.case_id == case_id,
+                InboxItem.kind.in_(ANSWERED_KINDS),
+                InboxItem.handled_at.is_(None),
+            )
+        )
+    )
+    for item in items:
+        item.handled_at = clock.now()
+        item.handled_by_id = user.id
+    if items:
+        audit.record(
+            session,
+            clock=clock,
+            actor=user,
+            action="inbox.answered",
+            case_id=case_id,
+            item_ids=[item.id for item in items],
+        )
+    return len(items)
+
+
+def reopen(session: Session, *, clock: Clock, user: TeamUser, item_id: int) -> InboxItem | None:
+    """Undo "Traité" within `UNDO_WINDOW`, by the member who did it; None when too late."""
+    item = session.get(InboxItem, item_id)
+    if (
+        item is None
+        or item.handled_at is None
+        or item.handled_by_id != user.id
+        or clock.now() - item.handled_at > UNDO_WINDOW
+    ):
+        return None
+    item.handled_at = None
+    item.handled_by_id = None
+    item.outcome = None
+    audit.record(
+        session, clock=clock, actor=user, action="inbox.reopened", case_id=item.case_id,
+        item_id=item.id,
+    )  # fmt: skip
+    return item
 
 
 def mark_handled(
@@ -152,7 +242,11 @@ def _cases(session: Session, ids: set[int | None]) -> dict[int, Case]:
     wanted = [value for value in ids if value is not None]
     if not wanted:
         return {}
-    query = select(Case).where(Case.id.in_(wanted)).options(selectinload(Case.people))
+    query = (
+        select(Case)
+        .where(Case.id.in_(wanted))
+        .options(selectinload(Case.people), selectinload(Case.contact_points))
+    )
     return {case.id: case for case in session.scalars(query)}
 
 
@@ -168,7 +262,19 @@ def _entry(item: InboxItem, case: Case | None, message: Message | None) -> Inbox
         excerpt=_excerpt(message.body) if message and message.body else _note(item),
         channel=message.channel if message else None,
         alert=item.kind in ALERT_KINDS,
+        task=item.note if item.kind == TASK_KIND else None,
+        address=_address(case) if case else None,
+        phones=tuple(
+            point.value for point in case.contact_points if point.kind == "phone" and point.usable
+        )
+        if case
+        else (),
     )
+
+
+def _address(case: Case) -> str | None:
+    place = " ".join(filter(None, (case.postcode, case.commune)))
+    return ", ".join(filter(None, (case.address, place))) or None
 
 
 def _note(item: InboxItem) -> str | None:

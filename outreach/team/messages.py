@@ -21,6 +21,7 @@ from outreach.models import Case, TeamUser
 from outreach.sending.outbox import enqueue_send
 from outreach.sending.quiet_hours import Window
 from outreach.sending.send_now import best_route, queue_message
+from outreach.team.inbox import close_answered
 
 MAX_LENGTH = 1000
 
@@ -71,6 +72,7 @@ def write_to_household(
         message_id=message.id,
         channel=route.channel,
     )
+    close_answered(session, clock=clock, user=author, case_id=case.id)  # answered: read
     now = clock.now()
     in_session = wrote_recently(session, message, now=now)
     if reply_window is None or reply_window.is_open(now):

@@ -31,6 +31,7 @@ from outreach.sending.channels import channel_label
 from outreach.sending.status import MESSAGE_STATUS_LABELS
 from outreach.team.followup import step_kind_label, step_status_label
 from outreach.team.inbox import kind_label
+from outreach.team.outcomes import outcome_label
 from outreach.team.timeline_entry import (
     PER_SOURCE,
     TimelineContext,
@@ -82,9 +83,10 @@ def _planned_sends(context: TimelineContext) -> dict[int, datetime]:
 def _message_entry(
     context: TimelineContext, message: Message, planned: datetime | None = None
 ) -> TimelineEntry:
-    facts = [channel_label(message.channel), status_label(message.status)]
+    facts = [] if message.direction == "in" else [status_label(message.status)]
     if planned is not None and message.status == "pending":
         facts.append(gettext("will be sent {when}", when=visit_date(planned, "fr")))
+    details = [channel_label(message.channel)]
     if message.direction == "in":
         return TimelineEntry(
             at=message.created_at,
@@ -92,15 +94,16 @@ def _message_entry(
             title=gettext("Message from the household"),
             body=message.body,
             facts=tuple(facts),
+            details=tuple(details),
             tone="in",
             key=message.id,
         )
     if message.segments:
-        facts.append(ngettext("{count} segment", "{count} segments", message.segments))
+        details.append(ngettext("{count} segment", "{count} segments", message.segments))
     if message.encoding:
-        facts.append(message.encoding)
+        details.append(message.encoding)
     if message.error_code or message.error_kind:
-        facts.append(gettext("error {code}", code=message.error_code or message.error_kind))
+        details.append(gettext("error {code}", code=message.error_code or message.error_kind))
     author = context.users.get(message.author_id) if message.author_id else None
     title = (
         gettext("Message sent by {name}", name=author)
@@ -113,6 +116,7 @@ def _message_entry(
         title=title,
         body=message.body,
         facts=tuple(facts),
+        details=tuple(details),
         tone="out",
         key=message.id,
     )
@@ -129,13 +133,14 @@ def inbox_entries(context: TimelineContext) -> list[TimelineEntry]:
     )
     entries = []
     for item in rows:
-        facts = [gettext("open")] if item.handled_at is None else [_handled(context, item)]
+        facts = [gettext("to do")] if item.handled_at is None else [_handled(context, item)]
+        if item.outcome:
+            facts.insert(0, outcome_label(item.outcome))
         entries.append(
             TimelineEntry(
                 at=item.created_at,
                 kind="task" if item.kind == "task" else "inbox",
                 title=kind_label(item.kind, item.note),
-                body=item.note if item.kind not in ("task",) else None,
                 facts=tuple(facts),
                 tone="alert" if item.handled_at is None else "system",
                 key=item.id,
@@ -219,7 +224,8 @@ def sequence_entries(context: TimelineContext) -> list[TimelineEntry]:
             TimelineEntry(
                 at=enrolment.started_at,
                 kind="sequence",
-                title=gettext("Outreach sequence started: {name}", name=enrolment.sequence),
+                title=gettext("Automatic messages started"),
+                details=(enrolment.sequence,),
                 tone="system",
                 key=enrolment.id,
             )
@@ -230,8 +236,8 @@ def sequence_entries(context: TimelineContext) -> list[TimelineEntry]:
                 TimelineEntry(
                     at=enrolment.finished_at,
                     kind="sequence_end",
-                    title=gettext("Outreach sequence ended: {name}", name=enrolment.sequence),
-                    facts=(reason,),
+                    title=gettext(SEQUENCE_ENDS.get(reason, SEQUENCE_ENDS["stopped"])),
+                    details=(enrolment.sequence,),
                     tone="system",
                     key=enrolment.id,
                 )
@@ -291,6 +297,18 @@ def event_entries(context: TimelineContext) -> list[TimelineEntry]:
     )
     return [_event_entry(context, event) for event in rows]
 
+
+# Why the automatic messages ended, in plain words (Enrolment.stop_reason, else its status).
+SEQUENCE_ENDS = {
+    "reply": N_("Automatic messages stopped: the household answered"),
+    "opt_out": N_("Automatic messages stopped: the household asked for no more messages"),
+    "opted_out": N_("Automatic messages stopped: the household asked for no more messages"),
+    "reached": N_("Automatic messages stopped: the team reached the household"),
+    "refused": N_("Automatic messages stopped: the household declined help"),
+    "finished": N_("Automatic messages over: every message was sent"),
+    "sequence_over": N_("Automatic messages over: every message was sent"),
+    "stopped": N_("Automatic messages stopped"),
+}
 
 EVENT_TITLES = {
     "case.opt_out": N_("The household opted out (STOP): no more messages"),

@@ -19,7 +19,9 @@ class TimelineEntry:
     kind: str  # message_in, message_out, inbox, task, note, step, sequence, import, event, ...
     title: str
     body: str | None = None
-    facts: tuple[str, ...] = ()  # short facts shown under the title (channel, status, cost…)
+    facts: tuple[str, ...] = ()  # short facts in plain words, under the title ("delivered")
+    # Technical details, behind a "Détails" toggle (channel, segments, consent text version).
+    details: tuple[str, ...] = ()
     tone: str = "system"  # in | out | team | alert | system: how the page shows it
     key: int = 0  # tie-breaker within one source, so equal times keep a stable order
 

@@ -94,7 +94,8 @@ def test_a_sandbox_reply_appears_in_the_inbox_without_reloading(
     item = page.locator("#inbox-items").get_by_text("Oui, appelez-moi après 17 h")
     expect(item).to_be_visible()  # the page polls every 3 s
     assert page.evaluate("window.__notReloaded") is True
-    expect(page.locator("#inbox-status")).to_contain_text("à traiter")
+    expect(page.locator("#inbox-status")).to_have_text("1 réponse à lire")
+    expect(page.locator("#tab-replies")).to_have_text("Réponses (1)")  # the count follows
     screenshot(page, "inbox")
     _check_accessible_basics(page)
 
@@ -108,8 +109,8 @@ def test_it_opens_the_case_from_the_inbox_and_answers(page: Page, live_server: L
     page.get_by_role("button", name="Envoyer", exact=True).click()
     expect(page.get_by_text("Je voudrais de l'aide")).to_be_visible()
     _sign_in(page, member.email)
-    page.locator(f'a[href="/cases/{case_id}"]').first.click()
-    expect(page).to_have_url(re.compile(rf"/cases/{case_id}$"))
+    page.locator(f'a[href="/cases/{case_id}#answer"]').first.click()
+    expect(page).to_have_url(re.compile(rf"/cases/{case_id}#answer$"))
     page.get_by_label("Votre message").fill("Bonjour, nous passons jeudi à 10 h.")
     page.get_by_role("button", name="Envoyer", exact=True).click()
     timeline = page.locator("#timeline")
@@ -125,6 +126,36 @@ def test_it_opens_the_case_from_the_inbox_and_answers(page: Page, live_server: L
     expect(page.get_by_role("heading", level=1)).to_have_text("Contrat d'engagement")
     expect(page.locator(".contract")).to_contain_text("15/04/2026")
     screenshot(page, "contract")
+    page.goto("/")  # answered from the case page: the reply is no longer waiting
+    answered = page.locator(f'#inbox-items a[href="/cases/{case_id}#answer"]')
+    expect(answered).to_have_count(0)
+
+
+def test_a_door_knock_marked_moved_records_the_outcome(page: Page, live_server: LiveServer) -> None:
+    from outreach.team.tasks import create_task
+
+    member = _member(live_server, sectors=("arras",))
+    case_id = _case(live_server, phone=104, last_name="Porte")
+    with live_server.sessions.begin() as session:
+        case = session.get_one(Case, case_id)
+        case.address, case.postcode, case.commune = "3 rue du Moulin", "62000", "Arras"
+        create_task(session, clock=live_server.clock, case_id=case_id, task="door_knock")
+    _sign_in(page, member.email)
+    page.get_by_role("link", name="Tâches (1)").click()
+    task = page.locator("#inbox-items li").first
+    expect(task).to_contain_text("3 rue du Moulin, 62000 Arras")
+    expect(task.get_by_role("link", name="Voir sur la carte")).to_be_visible()
+    screenshot(page, "inbox-tasks")
+    _check_accessible_basics(page)
+    task.get_by_role("button", name="A déménagé").click()
+    expect(page.locator(".undo")).to_contain_text("Marqué comme traité : A déménagé.")
+    expect(page.locator("#inbox-items")).to_contain_text(
+        "Le foyer a déménagé : décider de la suite"
+    )
+    page.goto(f"/cases/{case_id}")
+    timeline = page.locator("#timeline")
+    expect(timeline).to_contain_text("A déménagé")
+    screenshot(page, "case-timeline")
 
 
 def test_an_opted_out_household_cannot_be_answered(page: Page, live_server: LiveServer) -> None:
