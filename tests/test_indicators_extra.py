@@ -123,10 +123,18 @@ def test_the_page_charts_them_and_the_exports_hold_them(web, sessions, clock, po
     sign_in(web, coordinator.email)
     page = web.get("/indicators")
     assert page.status_code == 200
-    for key in ("reply_channel", "reply_step", "first_reply", "visits", "optouts", "sms_segments"):
+    for key in (
+        "reply_channel",
+        "reply_step",
+        "first_reply",
+        "visits",
+        "task_outcomes",
+        "optouts",
+        "sms_segments",
+    ):
         for by in ("sector", "month"):
             assert f'<svg class="chart" id="chart-{key}-{by}"' in page.text
-    assert page.text.count('<svg class="chart"') == 3 + 6 * 2
+    assert page.text.count('<svg class="chart"') == 3 + 7 * 2
     assert "Délai médian de première réponse (heures)" in page.text
     exported = web.get("/indicators/export.csv")
     rows = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff")), delimiter=";"))
@@ -138,7 +146,7 @@ def test_the_page_charts_them_and_the_exports_hold_them(web, sessions, clock, po
     assert ["Segments SMS envoyés (coût)"] in rows
     assert ["Arras", "3", "6"] in rows
     book = load_workbook(io.BytesIO(web.get("/indicators/export.xlsx").content))
-    assert len(book.sheetnames) == 7
+    assert len(book.sheetnames) == 8
     visits = [list(row) for row in book["Visites et absences"].iter_rows(values_only=True)]
     assert visits[0] == [
         "Secteur",

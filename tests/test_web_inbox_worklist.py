@@ -209,3 +209,23 @@ def test_the_timeline_says_what_happened_in_plain_french(web, sessions, clock) -
         assert jargon not in main_lines, jargon
     assert "<summary>Détails</summary>" in timeline
     assert "Messages automatiques arrêtés : le foyer ne veut plus de messages" in timeline
+
+
+def test_outcomes_count_in_the_indicators(web, sessions, clock) -> None:
+    from outreach.models import TeamUser
+    from outreach.reports.indicators import IndicatorFilters
+    from outreach.reports.tables import tables
+
+    (_, item_id), page = _task_page(web, sessions, clock, "door_knock")
+    _outcome(web, page, item_id, "moved")
+    with sessions() as session:
+        boss = session.scalars(select(TeamUser)).first()
+        assert boss is not None
+        boss.role = "coordinator"
+        table = next(
+            t
+            for t in tables(session, user=boss, filters=IndicatorFilters())
+            if t.key == "task_outcomes"
+        )
+    ((_, values),) = table.rows["sector"]
+    assert dict(zip(table.columns, values, strict=True))["A déménagé"] == 1

@@ -97,7 +97,7 @@ def export_xlsx(
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for title, section in sections:
-        extra = book.create_sheet(title[:31])
+        extra = book.create_sheet(_sheet_title(title))
         for row in section:
             extra.append(safe_row(row))
             if row[0] in (gettext("Sector"), gettext("Import month")):
@@ -168,6 +168,11 @@ def _export(
     )
     extras = tables(session, user=web.user, filters=filters)
     return export_rows(result), export_sections(extras)
+
+
+def _sheet_title(title: str) -> str:
+    """A worksheet's name: at most 31 characters, none of []:*?/\\ (Excel refuses them)."""
+    return re.sub(r"[\[\]:*?/\\]", "-", title).strip()[:31]
 
 
 def _download(body: str | bytes, media_type: str, extension: str) -> Response:

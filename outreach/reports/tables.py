@@ -1,5 +1,6 @@
 """The State report's other indicators, by sector and by import month: reply rates by channel and
-by sequence step, time to first reply, visits, opt-outs and SMS segments sent.
+by sequence step, time to first reply, visits, what came of calls and door knocks, opt-outs and SMS
+segments sent.
 
 Each is one set-based query grouped by sector code or by import month (never a loop over cases),
 over the cases the user may see within the page's month filters. Rates, medians and sums are
@@ -21,8 +22,9 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.selectable import Subquery
 
 from messages import N_, gettext
-from outreach.models import Message, OutboxItem, Sector, TeamUser, Visit
+from outreach.models import InboxItem, Message, OutboxItem, Sector, TeamUser, Visit
 from outreach.reports.indicators import CONTACTED_STATUSES, UNASSIGNED, IndicatorFilters, _scope
+from outreach.team.outcomes import OUTCOMES, outcome_label
 
 BY = ("sector", "month")
 
@@ -42,7 +44,7 @@ class Table:
 
 def tables(session: Session, *, user: TeamUser, filters: IndicatorFilters) -> list[Table]:
     names = dict(session.execute(select(Sector.code, Sector.name)).all())
-    builders = (_channels, _steps, _first, _visits, _optouts, _segments)
+    builders = (_channels, _steps, _first, _visits, _outcomes, _optouts, _segments)
     return [build(session, user, filters, names) for build in builders]
 
 
@@ -330,6 +332,29 @@ def _optouts(
         session, user, filters, names, table,
         lambda cases: select(cases.c.id.label("case_id"), cases.c.opted_out).subquery(),
         lambda rows: [func.sum(case((rows.c.opted_out.is_(True), 1), else_=0))],
+    )  # fmt: skip
+
+
+def _outcomes(
+    session: Session, user: TeamUser, filters: IndicatorFilters, names: dict[str, str]
+) -> Table:
+    """What came of the team's calls and door knocks (outreach.team.outcomes)."""
+    table = Table(
+        "task_outcomes",
+        N_("Calls and door knocks: what came of them"),
+        [outcome_label(outcome) for outcome in OUTCOMES],
+        list(range(len(OUTCOMES))),
+    )
+
+    def count(rows: Any, outcome: str) -> ColumnElement[int]:
+        return func.sum(case((rows.c.outcome == outcome, 1), else_=0))
+
+    return _counts(
+        session, user, filters, names, table,
+        lambda cases: select(InboxItem.case_id, InboxItem.outcome)
+        .where(InboxItem.outcome.is_not(None))
+        .subquery(),
+        lambda rows: [count(rows, outcome) for outcome in OUTCOMES],
     )  # fmt: skip
 
 
