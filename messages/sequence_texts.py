@@ -19,7 +19,8 @@ SEQUENCE_TEXTS = {
     ),
     "reminder": N_(
         "Hello, the eviction-prevention mobile team wrote to you recently. Our help is free "
-        "and confidential. Reply YES and we will call you. Reply STOP to receive no more messages."
+        "and confidential. Reply YES and we will suggest a home visit. "
+        "Reply STOP to receive no more messages."
     ),
     "whatsapp_hello": N_(
         "Hello, this is the eviction-prevention mobile team. We can help you with your housing, "

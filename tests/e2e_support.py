@@ -170,7 +170,7 @@ def walk_the_main_path(
     phone.daily_jobs()  # run twice (a restart): still one question
     assert phone.received() == [
         "Bonjour, c'est l'équipe mobile. Où en sont vos démarches (demande FSL, plan "
-        "d'apurement) ? Répondez 1 ca avance, 2 besoin d'aide, 3 ma situation a changé"
+        "d'apurement) ? Répondez 1 : Ça avance, 2 : Besoin d'aide, 3 : Ma situation a changé"
     ]
 
     phone.answer("besoin d'aide")

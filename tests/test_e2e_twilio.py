@@ -40,8 +40,8 @@ def test_it_takes_a_silent_household_the_whole_way_over_twilio(client, services,
     phone.at(paris(2026, 3, 13, 10))  # silent for two days: the reminder
     assert phone.received() == [
         "Bonjour, l'équipe mobile de prévention des expulsions vous a écrit récemment. Notre "
-        "aide est gratuite et confidentielle. Répondez OUI et nous vous appellerons. STOP pour "
-        "ne plus recevoir de messages"
+        "aide est gratuite et confidentielle. Répondez OUI pour convenir d'une visite à domicile. "
+        "STOP pour ne plus recevoir de messages"
     ]
 
     walk_the_main_path(phone, client, services, case_id, worker, channel="sms")

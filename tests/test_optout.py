@@ -84,7 +84,7 @@ def test_stop_opts_out_on_every_channel_and_confirms_once(sessions, clock, body)
     # One message after the STOP: the confirmation, on Telegram where the STOP came from.
     assert len(sms.sent) == 1 and len(telegram.sent) == 1
     confirmation = telegram.sent[0][1]
-    assert "START" in confirmation.body and "plus de messages" in confirmation.body
+    assert "REPRENDRE" in confirmation.body and "plus de messages" in confirmation.body
     assert confirmation.address == "4242"
     with sessions() as session:
         case = session.get_one(Case, case_id)
