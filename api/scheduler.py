@@ -42,6 +42,7 @@ def dispatcher_for(services: Services, config: EngineConfig | None = None) -> Di
         channels=services.channels,
         config=config or services.engine_config,
         telegram_bot=telegram_bot,
+        identity=settings.identity,
         count_segments=_segments,
     )
     dispatcher.sleep = dispatcher.stopping.wait  # a stop wakes a pass waiting for a rate limit

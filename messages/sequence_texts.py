@@ -13,9 +13,9 @@ from messages import N_
 # Template name (as written in outreach/sequences/*.toml) -> msgid.
 SEQUENCE_TEXTS = {
     "intro": N_(
-        "Hello, this is the eviction-prevention mobile team. We help households with their "
-        "housing, free of charge and in confidence. Just reply to this message. "
-        "Reply STOP to receive no more messages."
+        "Hello, this is the eviction-prevention mobile team ({organisation}). We help households "
+        "with their housing, free of charge and in confidence. Reply to this message or call us "
+        "on {phone}. Reply STOP to receive no more messages."
     ),
     "reminder": N_(
         "Hello, the eviction-prevention mobile team wrote to you recently. Our help is free "

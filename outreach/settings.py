@@ -15,6 +15,7 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator, mode
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from outreach.sending.channels import BY_NAME, CHANNEL_NAMES
+from outreach.sending.identity import DEMO_ORGANISATION, DEMO_PHONE, Identity
 
 DEFAULT_SECRET_KEY = "dev-only-insecure-secret-change-me"
 
@@ -54,6 +55,13 @@ class Settings(BaseSettings):
     channels: str = Field("sandbox", validation_alias=_env("ALLERVERS_CHANNELS"))
     spool_dir: Path = Field(Path("./var/spool"), validation_alias=_env("ALLERVERS_SPOOL_DIR"))
     log_level: str = Field("INFO", validation_alias=_env("ALLERVERS_LOG_LEVEL"))
+    # Who writes to households (outreach.sending.identity): named in the first message.
+    organisation_name: str = Field(
+        DEMO_ORGANISATION, max_length=40, validation_alias=_env("ALLERVERS_ORGANISATION_NAME")
+    )
+    team_phone: str = Field(
+        DEMO_PHONE, max_length=20, validation_alias=_env("ALLERVERS_TEAM_PHONE")
+    )
 
     twilio_account_sid: str | None = Field(None, validation_alias=_env("TWILIO_ACCOUNT_SID"))
     twilio_auth_token: str | None = Field(None, validation_alias=_env("TWILIO_AUTH_TOKEN"))
@@ -145,6 +153,11 @@ class Settings(BaseSettings):
             )
         if self.now:
             raise ValueError("ALLERVERS_NOW: a fixed clock is refused in production")
+        if self.organisation_name == DEMO_ORGANISATION or self.team_phone == DEMO_PHONE:
+            raise ValueError(
+                "ALLERVERS_ORGANISATION_NAME and ALLERVERS_TEAM_PHONE: set the organisation's "
+                "name and the team's phone number in production (the first message names them)"
+            )
         for name in self.enabled_channels:
             if BY_NAME[name].development_only:
                 raise ValueError(f"ALLERVERS_CHANNELS: the {name} channel cannot run in production")
@@ -153,6 +166,10 @@ class Settings(BaseSettings):
     @property
     def enabled_channels(self) -> tuple[str, ...]:
         return tuple(self.channels.split(",")) if self.channels else ()
+
+    @property
+    def identity(self) -> Identity:
+        return Identity(organisation=self.organisation_name.strip(), phone=self.team_phone.strip())
 
     @property
     def is_production(self) -> bool:

@@ -33,9 +33,10 @@ def test_it_takes_a_silent_household_the_whole_way_over_twilio(client, services,
     case_id, worker = household_in_arras(services)
     phone = TwilioPhone(client, services, double)
     assert phone.received() == [
-        "Bonjour, ici l'équipe mobile de prévention des expulsions. Nous aidons les foyers pour "
-        "leur logement, gratuitement et en toute confidentialité. Répondez simplement à ce "
-        "message. STOP pour ne plus recevoir de messages"
+        "Bonjour, ici l'équipe mobile de prévention des expulsions (Association Exemple). Nous "
+        "aidons les foyers pour leur logement, gratuitement et en toute confidentialité. "
+        "Répondez à ce message ou appelez-nous au 01 99 00 12 34. STOP pour ne plus recevoir de "
+        "messages"
     ]
     phone.at(paris(2026, 3, 13, 10))  # silent for two days: the reminder
     assert phone.received() == [

@@ -22,6 +22,7 @@ from outreach.models import ChannelLinkToken, ContactPoint, Message
 from outreach.models.outbox import Enrolment, OutboxItem
 from outreach.sending.channel import SendReceipt
 from outreach.sending.config import SEQUENCES_DIR
+from outreach.sending.identity import Identity
 from outreach.sending.outbox import enqueue_send
 from outreach.sequences import SequenceError, enrol, enrol_on_import, load_file, load_sequence
 from tests.engine_support import RecordingChannel, dispatcher, engine_config, run_until
@@ -326,7 +327,8 @@ FORBIDDEN_IN_SMS = set("çêâîôûëïœ’«»\u00a0")
     [*SEQUENCE_TEXTS.values(), *LINK_TEXTS.values(), OPT_OUT_CONFIRMATION, OPT_IN_CONFIRMATION],
 )
 def test_french_texts_stay_in_gsm7_and_short(msgid: str) -> None:
-    text = gettext(msgid, "fr", link="https://t.me/AllerVersBot?start=" + "x" * 32)
+    values = Identity(organisation="Association Solidarite Logement Artois62").values()
+    text = gettext(msgid, "fr", link="https://t.me/AllerVersBot?start=" + "x" * 32, **values)
     assert text != msgid  # translated
     assert not FORBIDDEN_IN_SMS & set(text)
     segments, encoding = count_segments(text)
@@ -336,6 +338,6 @@ def test_french_texts_stay_in_gsm7_and_short(msgid: str) -> None:
 
 @pytest.mark.parametrize("msgid", [*SEQUENCE_TEXTS.values(), *LINK_TEXTS.values()])
 def test_sequence_texts_offer_stop_and_say_free_and_confidential(msgid: str) -> None:
-    text = gettext(msgid, "fr", link="L")
+    text = gettext(msgid, "fr", link="L", **Identity().values())
     assert "STOP" in text and "gratuit" in text and "confidenti" in text
     assert "€" not in text and "dette" not in text.lower()

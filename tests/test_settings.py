@@ -57,9 +57,25 @@ def test_it_accepts_a_complete_production_configuration() -> None:
         ALLERVERS_SECRET_KEY=STRONG,
         ALLERVERS_CHANNELS="sms,telegram",
         ALLERVERS_PUBLIC_URL=PUBLIC_HTTPS,
+        ALLERVERS_ORGANISATION_NAME="Association Fictive",
+        ALLERVERS_TEAM_PHONE="01 99 00 45 67",
     )
     assert settings.is_production
     assert settings.enabled_channels == ("sms", "telegram")
+    assert settings.identity.values() == {
+        "organisation": "Association Fictive",
+        "phone": "01 99 00 45 67",
+    }
+
+
+def test_production_refuses_the_demonstration_organisation_and_phone() -> None:
+    with pytest.raises(SettingsError, match="ALLERVERS_ORGANISATION_NAME"):
+        load_settings(
+            ALLERVERS_ENV="production",
+            ALLERVERS_SECRET_KEY=STRONG,
+            ALLERVERS_CHANNELS="sms",
+            ALLERVERS_PUBLIC_URL=PUBLIC_HTTPS,
+        )
 
 
 def test_the_command_line_stops_with_the_variable_name(tmp_path) -> None:

@@ -58,6 +58,8 @@ def values(language: str) -> dict[str, str]:
         "numbers": option_numbers(3, language),
         "link": privacy_link(PUBLIC_URL, language),
         "steps": STEPS.get(language, STEPS["fr"]),
+        "organisation": "Association Solidarite Logement Artois62",  # 40 characters, the most
+        "phone": "03 21 00 00 00",
     }
 
 

@@ -88,7 +88,7 @@ REMINDER_VARIABLES = {"1": "Camille Roux", "2": "mardi 17 mars", "3": "entre 10 
 def test_it_numbers_a_template_s_variables_in_the_order_of_its_msgid() -> None:
     assert template_variables("visit_reminder") == ("worker", "day", "window")
     assert template_variables("booking_confirmation") == ("date", "worker", "window")
-    assert template_variables("intro") == ()
+    assert template_variables("intro") == ("organisation", "phone")
     assert template_variables("checkin_thanks") == ()  # not in the registry: no variables
 
 

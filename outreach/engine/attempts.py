@@ -21,6 +21,7 @@ from outreach.models import Case, Message
 from outreach.models.outbox import Enrolment, OutboxItem
 from outreach.sending.channel import DeliveryError, ErrorKind, Outgoing
 from outreach.sending.config import EngineConfig
+from outreach.sending.identity import Identity
 from outreach.sending.outbox import close, owned, release
 from outreach.sending.send_now import apply_consequences, claim, outgoing_for, record_failure
 from outreach.sequences.runner import advance, step_of
@@ -43,6 +44,9 @@ class Sender(Protocol):
 
     @property
     def telegram_bot(self) -> str | None: ...
+
+    @property
+    def identity(self) -> Identity: ...
 
     def take(self, channel: str, body: str) -> int | None: ...
 
@@ -152,6 +156,7 @@ def _start_step(
         template=step.send,
         route=route,
         telegram_bot=dispatcher.telegram_bot,
+        identity=dispatcher.identity,
     )
     charged = dispatcher.take(route.channel, text.body)
     if charged is None:

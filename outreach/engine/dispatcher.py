@@ -27,6 +27,7 @@ from outreach.models import Case, Message
 from outreach.models.outbox import Enrolment, OutboxItem
 from outreach.sending.channel import Channel, DeliveryError, SendReceipt
 from outreach.sending.config import EngineConfig, load_engine_config
+from outreach.sending.identity import Identity
 from outreach.sending.outbox import any_due, claim_due, new_token, owned, owned_many
 from outreach.sending.rate_limit import RateLimiter
 from outreach.sending.send_now import call_channel
@@ -48,6 +49,7 @@ class Dispatcher:
     channels: Mapping[str, Channel]
     config: EngineConfig = field(default_factory=load_engine_config)
     telegram_bot: str | None = None  # bot username, for deep links in first messages
+    identity: Identity = field(default_factory=Identity)  # who writes (named in first messages)
     # Waits for a rate limit inside a pass; None: leave the rest to the next tick (tests).
     sleep: Callable[[float], object] | None = None
     # Set when the process stops: the pass in progress ends after its current batch.

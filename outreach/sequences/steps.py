@@ -6,10 +6,11 @@ from sqlalchemy.orm import Session
 
 from messages import gettext
 from messages.sequence_texts import LINK_TEXTS, SEQUENCE_TEXTS
-from messages.templates import Text
+from messages.templates import UCS2_LANGUAGES, Text, sms_safe
 from outreach.clock import Clock
 from outreach.models import Case, Message
 from outreach.sending.channels import stand_in
+from outreach.sending.identity import Identity
 from outreach.sending.send_now import NotSendable, Route, best_route, queue_message
 from outreach.sequences.loader import SequenceStep
 
@@ -69,6 +70,7 @@ def render(
     template: str,
     route: Route,
     telegram_bot: str | None,
+    identity: Identity | None = None,
 ) -> Text:
     """The text in the household's language; with a Telegram link when one can be offered.
 
@@ -78,11 +80,15 @@ def render(
     link = None
     if template in LINK_TEXTS and route.channel != "telegram":
         link = telegram_link(session, clock=clock, case=case, telegram_bot=telegram_bot)
-    if link is not None:
-        return Text(
-            template, gettext(LINK_TEXTS[template], case.language, link=link), {"link": link}
-        )
-    return Text(template, gettext(SEQUENCE_TEXTS[template], case.language))
+    msgid = SEQUENCE_TEXTS[template] if link is None else LINK_TEXTS[template]
+    # Only the placeholders the text has: a WhatsApp template's variables are these values.
+    known = (identity or Identity()).values() | ({"link": link} if link is not None else {})
+    values = {
+        name: value if case.language in UCS2_LANGUAGES else sms_safe(value)
+        for name, value in known.items()
+        if "{" + name + "}" in msgid
+    }
+    return Text(template, gettext(msgid, case.language, **values), values)
 
 
 def telegram_link(
