@@ -129,6 +129,14 @@ _REPEATED_LETTER = re.compile(r"([^\W\d_])\1+")
 
 
 def normalise(text: str) -> str:
+    """`fold`, then the texting shortcuts spelled out ("jveux" → "je veux"; see
+    lexicon.CONTRACTIONS). Idempotent."""
+    words = fold(text).split()
+    expanded = " ".join(_CONTRACTIONS.get(word, word) for word in words)
+    return " ".join(expanded.split())
+
+
+def fold(text: str) -> str:
     """Fold a reply to plain lower-case words: "Ouiii, d'accord !! 👍" → "oui d acord ok".
 
     Emoji that answer are read as words and others dropped; accents and Arabic diacritics are
@@ -232,6 +240,7 @@ def _load_numbers() -> dict[str, int]:
 
 
 _LAST = -1  # stands for "the last option offered"
+_CONTRACTIONS = {fold(short): fold(full) for short, full in lexicon.CONTRACTIONS.items()}
 _STOP = frozenset(_entries(lexicon.STOP_KEYWORDS))
 _STOP_WORDS = frozenset(entry.split()[0] for entry in _STOP)  # "stop" of "stop sms"
 _START = frozenset(_entries(lexicon.RESTART_KEYWORDS))

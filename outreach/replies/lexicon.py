@@ -57,7 +57,8 @@ PHRASES: dict[str, dict[str, str]] = {
             exactement, absolument, c'est noté, noté, bien reçu, reçu, je vous attends,
             je serai là, je serai présent, je serai présente, je serai dispo, je suis dispo,
             je suis disponible, dispo, disponible, à demain, vas-y, allez-y, j'accepte, accepte,
-            avec grand plaisir, ça roule, carrément, mais oui, mais bien sûr
+            avec grand plaisir, ça roule, carrément, mais oui, mais bien sûr, oki doki, okidoki,
+            ok pour moi, c'est ok, c ok
         """,
         "en": """
             yes, yeah, yep, yup, yea, sure, of course, fine, alright, all right, sounds good,
@@ -67,7 +68,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "ar": """
             نعم, أيوه, ايوا, إيه, آه, أكيد, طبعا, موافق, موافقة, حسنا, تمام, ماشي, أوكي,
             واخا, مزيان, مرحبا بكم,
-            wakha, wah, iyeh, na3am
+            wakha, wah, iyeh, na3am, safi, mezyan
         """,
     },
     "no": {
@@ -77,7 +78,8 @@ PHRASES: dict[str, dict[str, str]] = {
             pas intéressé, pas intéressée, pas interessé, ça m'intéresse pas,
             ça ne m'intéresse pas, pas d'accord, jamais, certainement pas, surtout pas,
             pas besoin, pas besoin d'aide, besoin de rien, pas la peine, je refuse, refuse,
-            négatif, mais non
+            négatif, mais non, ça ira, ça va aller, non ça va, non merci ça va, non je veux pas,
+            non je ne veux pas, c'est pas la peine
         """,
         "en": """
             no, no thanks, no thank you, not interested, i can't, can't, cannot, not available,
@@ -94,7 +96,10 @@ PHRASES: dict[str, dict[str, str]] = {
             modifier, modifier le rdv, décaler, reporter, déplacer, repousser, un autre jour,
             une autre date, un autre créneau, un autre horaire, une autre heure,
             un autre moment, autre date, autre jour, autre créneau, autre horaire, plus tard,
-            un autre rdv, un autre rendez-vous
+            un autre rdv, un autre rendez-vous, aucun ne me va, aucune ne me va, aucun me va,
+            aucune me va, aucun ne me convient, aucune ne me convient, aucune date,
+            aucun créneau, aucun de ces créneaux, ces dates me vont pas, ça me va pas,
+            ne me va pas, ne me convient pas, pas ces dates
         """,
         "en": """
             reschedule, change the date, change the time, change the appointment,
@@ -111,7 +116,7 @@ PHRASES: dict[str, dict[str, str]] = {
             annulez le rdv, je ne serai pas là, je serai pas là, j'serai pas là,
             je ne serai pas disponible, je serai pas dispo, je ne pourrai pas être là,
             je pourrai pas être là, je serai absent, je serai absente, je ne serai pas chez moi,
-            je serai pas chez moi
+            je serai pas chez moi, annulé, annulée
         """,
         "en": """
             cancel, cancel the visit, cancel the appointment, i won't be there,
@@ -145,7 +150,9 @@ PHRASES: dict[str, dict[str, str]] = {
             pourquoi ce message, de quoi s'agit-il, de quoi il s'agit, c'est à quel sujet,
             comment ça marche, comment ça fonctionne, je comprends pas, je ne comprends pas,
             comprends pas, pas compris, j'ai pas compris, je n'ai pas compris,
-            c'est gratuit, c'est payant, ça coûte combien, combien ça coûte
+            c'est gratuit, c'est payant, ça coûte combien, combien ça coûte, c gratuit,
+            quelle association, quel organisme, quelle structure, vous êtes de quelle association,
+            comment vous savez, comment vous connaissez, qui vous envoie
         """,
         "en": """
             who are you, who is this, what is this, what's this, what is it,
@@ -343,3 +350,14 @@ EMOJI_WORDS: dict[str, str] = {
 }
 # A reply made only of these is a question about the service ("?" → help).
 QUESTION_MARKS = "?？¿؟❓❔"
+
+# How people shorten words when they text, and what voice dictation writes out: read as the
+# full words ("jveux bien" is "je veux bien", "c ki" is "c qui"). Keys and values are folded
+# like replies (outreach.replies.intents.normalise).
+CONTRACTIONS = {
+    "jveux": "je veux", "jsuis": "je suis", "chui": "je suis", "jserai": "je serai",
+    "jprends": "je prends", "jpeux": "je peux", "jpourrai": "je pourrai", "jannule": "j annule",
+    "jarrive": "j arrive", "jsais": "je sais", "jcomprends": "je comprends", "daide": "d aide",
+    "daccord": "d accord", "pr": "pour", "ki": "qui", "koi": "quoi", "ptit": "petit",
+    "virgule": "", "point": "",
+}  # fmt: skip
