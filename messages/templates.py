@@ -152,8 +152,10 @@ TEMPLATES: dict[str, SmsTemplate] = {
 }
 # Who comes, when the worker's name is unknown ("{worker}, from the mobile team, will come").
 SOMEONE = N_("A team member")
+# The last option of a date offer: none of these dates, a person finds another time.
+ANOTHER_TIME = N_("Another time")
 # Words inside texts, translated in the catalogs too.
-FRAGMENTS = (DAY_AT_TIME, BETWEEN_TIMES, SOMEONE)
+FRAGMENTS = (DAY_AT_TIME, BETWEEN_TIMES, SOMEONE, ANOTHER_TIME)
 
 # Characters replaced in values so that a value never turns a GSM-7 text into UCS-2.
 _GSM_SAFE = str.maketrans(

@@ -139,7 +139,8 @@ def walk_the_main_path(
     assert phone.received() == [
         "Voici les prochaines dates pour la visite à domicile :\n"
         "1) mardi 17 mars à 9 h\n2) mardi 17 mars à 10 h\n3) mardi 17 mars à 11 h\n"
-        "Répondez 1, 2 ou 3"
+        "4) Un autre moment\n"
+        "Répondez 1, 2, 3 ou 4"
     ]
     phone.answer("le 2 svp")
     assert phone.received() == [

@@ -82,10 +82,11 @@ def test_it_offers_three_numbered_slots(session, clock: FrozenClock) -> None:
     assert body == (
         "Voici les prochaines dates pour la visite à domicile :\n"
         "1) mardi 17 mars à 9 h\n2) mardi 17 mars à 10 h\n3) mardi 17 mars à 11 h\n"
-        "Répondez 1, 2 ou 3"
+        "4) Un autre moment\n"
+        "Répondez 1, 2, 3 ou 4"
     )
     taken_name, taken, _ = slot_offer(slots[1:], "en", after_taken=True)
-    assert taken_name == "slot_taken" and taken.endswith("Reply 1 or 2")
+    assert taken_name == "slot_taken" and taken.endswith("3) Another time\nReply 1, 2 or 3")
     assert slot_offer([], "fr")[0] == "no_slot"
 
 

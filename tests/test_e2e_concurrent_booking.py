@@ -24,7 +24,8 @@ from tests.factories import make_case
 FIRST_OFFER = (
     "Voici les prochaines dates pour la visite à domicile :\n"
     "1) mardi 17 mars à 9 h\n2) mardi 17 mars à 10 h\n3) mardi 17 mars à 11 h\n"
-    "Répondez 1, 2 ou 3"
+    "4) Un autre moment\n"
+    "Répondez 1, 2, 3 ou 4"
 )
 CONFIRMED = (
     "Visite confirmée le mardi 17 mars à 9 h. Nadia, de l'équipe mobile, passera chez vous "
@@ -33,7 +34,8 @@ CONFIRMED = (
 TAKEN = (
     "Désolé, ce créneau n'est plus libre. Autres dates :\n"
     "1) mardi 17 mars à 10 h\n2) mardi 17 mars à 11 h\n3) mardi 24 mars à 9 h\n"
-    "Répondez 1, 2 ou 3"
+    "4) Un autre moment\n"
+    "Répondez 1, 2, 3 ou 4"
 )
 
 

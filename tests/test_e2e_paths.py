@@ -13,7 +13,8 @@ from tests.engine_support import engine_config
 
 AR_OFFER = (
     "هذه أقرب المواعيد للزيارة المنزلية:\n1) الثلاثاء 17 مارس الساعة 9:00 ص\n"
-    "2) الثلاثاء 17 مارس الساعة 10:00 ص\n3) الثلاثاء 17 مارس الساعة 11:00 ص\nردوا بـ 1 أو 2 أو 3"
+    "2) الثلاثاء 17 مارس الساعة 10:00 ص\n3) الثلاثاء 17 مارس الساعة 11:00 ص\n"
+    "4) وقت آخر\nردوا بـ 1 أو 2 أو 3 أو 4"
 )
 
 
@@ -92,7 +93,8 @@ def test_it_changes_then_cancels_a_visit_by_reply_until_the_deadline(client, ser
     assert phone.received() == [
         "Voici les prochaines dates pour la visite à domicile :\n"
         "1) mardi 17 mars à 10 h\n2) mardi 17 mars à 11 h\n3) mardi 24 mars à 9 h\n"
-        "Répondez 1, 2 ou 3"
+        "4) Un autre moment\n"
+        "Répondez 1, 2, 3 ou 4"
     ]
     phone.answer("3")
     [moved] = phone.received()

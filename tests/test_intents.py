@@ -351,9 +351,9 @@ ROWS: list[tuple[str, int, str]] = [
     ("je sais pas", 0, "ambiguous"),
     ("jsp", 0, "ambiguous"),
     ("inchallah", 0, "ambiguous"),
-    ("oui pour jeudi", 0, "ambiguous"),
+    ("oui pour jeudi", 0, "yes"),  # yes, and Thursday (Understanding.preference)
     ("ok mais pas le matin", 0, "ambiguous"),
-    ("jeudi", 0, "ambiguous"),
+    ("jeudi", 0, "change"),  # other dates, on Thursday
     ("à 14h", 0, "ambiguous"),
     ("je ne veux pas annuler", 0, "ambiguous"),
     ("ok 👎", 0, "ambiguous"),

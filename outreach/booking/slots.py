@@ -14,6 +14,7 @@ Times are built on the Europe/Paris wall clock and converted to UTC, so a Tuesda
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -26,6 +27,7 @@ from outreach.booking.config import BookingConfig
 from outreach.clock import PARIS, Clock
 from outreach.models import Absence, AvailabilityWindow, Case, OneOffSlot, Slot, Visit
 from outreach.models.booking import ACTIVE_VISIT_STATUSES
+from outreach.replies.preferences import Preference
 from outreach.sending.quiet_hours import is_holiday, wall_to_utc
 
 log = logging.getLogger(__name__)
@@ -81,12 +83,15 @@ def offer_slots(
     count: int = 3,
     config: BookingConfig | None = None,
     exclude: tuple[int, ...] = (),
+    preference: Preference | None = None,
 ) -> list[Slot]:
-    """The `count` soonest free slots in the case's sector, one per start time.
+    """Up to `count` free slots in the case's sector, soonest first but spread over different
+    days and times of day (not 9 h, 10 h and 11 h of one morning), one per start time.
 
     Not before the minimum notice (next working day by default). `exclude`: slot ids not to offer
     again (e.g. the one just taken by someone else, or the current visit's when changing it).
-    Empty when the case has no sector or nothing is free: the team takes over.
+    `preference`: only the days and times of day the household asked for. Empty when the case has
+    no sector or nothing suits: the team takes over.
     """
     config = config or BookingConfig()
     if case.sector_id is None or count <= 0:
@@ -101,14 +106,68 @@ def offer_slots(
         )
         .group_by(Slot.starts_at)
         .order_by(Slot.starts_at)
-        .limit(count)
+        .limit(CANDIDATES)
     )
     if exclude:
         first_ids = first_ids.where(Slot.id.not_in(exclude))
     ids = list(session.scalars(first_ids))
     if not ids:
         return []
-    return list(session.scalars(select(Slot).where(Slot.id.in_(ids)).order_by(Slot.starts_at)))
+    candidates = list(
+        session.scalars(select(Slot).where(Slot.id.in_(ids)).order_by(Slot.starts_at))
+    )
+    if preference:
+        candidates = [slot for slot in candidates if _suits(slot, preference)]
+    return sorted(_spread(candidates, count), key=lambda slot: slot.starts_at)
+
+
+CANDIDATES = 60  # the soonest free start times looked at to choose `count` spread ones
+
+
+def _suits(slot: Slot, preference: Preference) -> bool:
+    local = slot.starts_at.astimezone(PARIS)
+    return preference.accepts(local.weekday(), local.hour)
+
+
+def _spread(slots: list[Slot], count: int) -> list[Slot]:
+    """The soonest slot, then, in this order of preference and within the week of it: one on
+    another day, one at another time of day, one at least 90 minutes from those chosen; else the
+    soonest left.
+    A household gets a real choice without being sent a week further than needed."""
+    chosen: list[Slot] = []
+    if not slots:
+        return chosen
+    first = slots[0].starts_at
+
+    def part(slot: Slot) -> str:
+        return "morning" if slot.starts_at.astimezone(PARIS).hour < 12 else "afternoon"
+
+    def day(slot: Slot) -> object:
+        return slot.starts_at.astimezone(PARIS).date()
+
+    def soon(slot: Slot) -> bool:
+        return slot.starts_at - first < SPREAD_WITHIN
+
+    rules: tuple[Callable[[Slot], bool], ...] = (
+        lambda slot: soon(slot) and all(day(slot) != day(other) for other in chosen),
+        lambda slot: soon(slot) and all(part(slot) != part(other) for other in chosen),
+        lambda slot: (
+            soon(slot) and all(abs(slot.starts_at - other.starts_at) >= APART for other in chosen)
+        ),
+        lambda slot: True,
+    )
+    chosen.append(slots[0])
+    for rule in rules:
+        for slot in slots:
+            if len(chosen) == count:
+                return chosen
+            if slot not in chosen and rule(slot):
+                chosen.append(slot)
+    return chosen
+
+
+SPREAD_WITHIN = timedelta(days=6)  # another day, but within the week of the soonest date
+APART = timedelta(minutes=90)
 
 
 # --- Materialising --------------------------------------------------------------------------

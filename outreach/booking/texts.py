@@ -12,15 +12,19 @@ from babel.lists import format_list
 
 from messages import gettext
 from messages.formatting import BABEL_LOCALES, text_language, time_window, visit_date, visit_day
-from messages.templates import SOMEONE, Text, render_text
+from messages.templates import ANOTHER_TIME, SOMEONE, Text, render_text
 from outreach.models import Slot, Visit
 
 
 def slot_options(slots: Sequence[Slot], language: str) -> str:
-    """One numbered line per slot: "1) mardi 3 décembre à 10 h"."""
-    return "\n".join(
-        f"{number}) {visit_date(slot.starts_at, language)}" for number, slot in enumerate(slots, 1)
-    )
+    """One numbered line per slot: "1) mardi 3 décembre à 10 h", then "4) Un autre moment"."""
+    return "\n".join(f"{number}) {label}" for number, label in offer_choices(slots, language))
+
+
+def offer_choices(slots: Sequence[Slot], language: str) -> list[tuple[str, str]]:
+    """(number, label) of each option: the slots, then another time (a person arranges it)."""
+    dates = [(str(n), visit_date(slot.starts_at, language)) for n, slot in enumerate(slots, 1)]
+    return [*dates, (str(len(slots) + 1), gettext(ANOTHER_TIME, language))]
 
 
 def option_numbers(count: int, language: str) -> str:
@@ -41,7 +45,7 @@ def slot_offer(slots: Sequence[Slot], language: str, *, after_taken: bool = Fals
         "slot_taken" if after_taken else "slot_offer",
         language,
         options=slot_options(slots, language),
-        numbers=option_numbers(len(slots), language),
+        numbers=option_numbers(len(slots) + 1, language),
     )
 
 

@@ -10,7 +10,6 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from messages.formatting import visit_date
 from messages.templates import render_text
 from outreach.booking import bookings as booking
 from outreach.booking import checkin
@@ -87,12 +86,16 @@ def _record(turn: Turn, decision: str) -> None:
 def offer_slots(turn: Turn, *, exclude: tuple[int, ...] = (), after_taken: bool = False) -> str:
     """The three soonest dates; none free: the team arranges the visit by phone."""
     slots = booking.offer_slots(
-        turn.session, clock=turn.clock, case=turn.case, config=turn.booking, exclude=exclude
+        turn.session,
+        clock=turn.clock,
+        case=turn.case,
+        config=turn.booking,
+        exclude=exclude,
+        preference=turn.understanding.preference,
     )
     language = turn.case.language
     text = booking_messages.slot_offer(slots, language, after_taken=after_taken)
-    choices = [(str(n), visit_date(slot.starts_at, language)) for n, slot in enumerate(slots, 1)]
-    turn.say(text, choices)
+    turn.say(text, booking_messages.offer_choices(slots, language) if slots else ())
     turn.conversation.offered_slot_ids = [slot.id for slot in slots]
     if not slots:
         turn.for_team = True
@@ -106,7 +109,10 @@ def offer_other_slots(turn: Turn) -> str | None:
 
 
 def book_slot(turn: Turn) -> str | None:
-    """Option n: book it (or move the visit there); taken meanwhile: other dates."""
+    """Option n: book it (or move the visit there); taken meanwhile: other dates. The last
+    option, "another time": a person of the team finds one with the household."""
+    if (turn.understanding.choice or 0) > len(turn.conversation.offered_slot_ids):
+        return hand_over(turn)
     slot_id = _chosen_slot(turn)
     current = booking.active_visit(turn.session, case_id=turn.case.id)
     if current is not None:

@@ -10,6 +10,7 @@ shows only what needs a person.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -82,6 +83,13 @@ def _act(turn: Turn) -> str:
     """Run the line of the table; return the handler's name (or the policy's decision)."""
     conversation = turn.conversation
     understanding = turn.understanding
+    if (
+        conversation.state == SLOT_OFFERED
+        and understanding.preference
+        and understanding.intent in (Intent.YES, Intent.NO)
+    ):
+        # "je suis disponible mardi", "non pas le matin" to dates: other dates, at those times.
+        understanding = turn.understanding = replace(understanding, intent=Intent.CHANGE)
     line = transition_for(conversation.state, understanding.intent)
     if line is None and understanding.intent is not Intent.HUMAN:
         # Understood words that make no sense here are not guessed either.
@@ -123,7 +131,8 @@ def _free_text_checkin(turn: Turn, state: str) -> bool:
 def _options(conversation: Conversation) -> int:
     """How many numbered options the bot's last question offered."""
     if conversation.state == SLOT_OFFERED:
-        return len(conversation.offered_slot_ids or [])
+        offered = len(conversation.offered_slot_ids or [])
+        return offered + 1 if offered else 0  # the dates, then "another time"
     return CHECKIN_OPTIONS if conversation.state == FOLLOW_UP else 0
 
 

@@ -51,12 +51,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import lru_cache
 from typing import Literal
 
 from outreach.replies import lexicon
+from outreach.replies.preferences import Preference, preference_words, read_preference
 
 
 class Intent(StrEnum):
@@ -86,6 +87,9 @@ class Understanding:
     # The reply says more than its intent (words we do not know around it): act on the intent,
     # and a person reads the reply too ("je veux changer le rdv car je travaille").
     said_more: bool = False
+    # Days and times of day the household asks for or rules out ("pas le matin", "mardi"):
+    # the next dates offered honour them (outreach.replies.preferences).
+    preference: Preference | None = None
 
 
 NextStep = Literal["act", "ask_again", "hand_over"]
@@ -264,6 +268,12 @@ _LABEL_ECHO_WORDS = 5  # "1 ça avance": at most this many words after the numbe
 _YES_NO = (Intent.YES, Intent.NO)
 _SAYS_MORE_WORDS = 3  # unknown words around an understood intent: a sentence a person reads
 _CONSTRAINT_WORDS = _words(lexicon.CONSTRAINT_WORDS)
+_PREFERENCE_WORDS = preference_words()
+# Words around a preference that say nothing more ("plutôt", "disponible", "je travaille").
+_PREFERENCE_FILLER = frozenset(
+    {"plutot", "dispo", "disponible", "libre", "seulement", "que", "uniquement", "ou", "en",
+     "travaile", "travail", "car", "parce", "parceque", "mieux", "preference", "prefere"}
+)  # fmt: skip
 _HOUR = re.compile(r"\d{1,2}h(\d{2})?")  # "18h", "9h30"
 
 
@@ -290,7 +300,25 @@ def understand(text: str, *, choices: int = 0) -> Understanding:
     choice = _read_choice(words, matches, choices)
     if choice is not None:
         return choice
-    return _resolve(words, matches, choices)
+    understood = _resolve(words, matches, choices)
+    preference = read_preference(normalised)
+    if preference is None:
+        return understood
+    if understood.intent is Intent.AMBIGUOUS and _only_preference(words, matches):
+        # "plutôt l'après-midi", "pas le matin je travaille": other dates, at those times.
+        return Understanding(Intent.CHANGE, said_more=True, preference=preference)
+    return replace(understood, said_more=True, preference=preference)
+
+
+def _only_preference(words: list[str], matches: list[_Match]) -> bool:
+    covered = {
+        i for match in matches if match.phrase.intent is Intent.CHANGE for i in match.positions
+    }
+    rest = [w for i, w in enumerate(words) if i not in covered and w not in _FILLER]
+    return bool(rest) and all(
+        w in _PREFERENCE_WORDS or w in _NEGATIONS or w in _PREFERENCE_FILLER or _HOUR.fullmatch(w)
+        for w in rest
+    )
 
 
 @dataclass(frozen=True)
@@ -455,7 +483,8 @@ def _resolve(words: list[str], matches: list[_Match], choices: int) -> Understan
     if negations and intent not in (Intent.NO, Intent.CONSENT_WITHDRAWN):
         return Understanding(Intent.AMBIGUOUS)
     offered = [v for i, v in _option_numbers(words) if i not in covered and 1 <= v <= choices]
-    if offered or (intent in _YES_NO and (unknown or numbers)):
+    beyond = [w for w in unknown if w not in _PREFERENCE_WORDS and w not in _PREFERENCE_FILLER]
+    if offered or (intent in _YES_NO and (beyond or numbers)):
         return Understanding(Intent.AMBIGUOUS)
     if intent is Intent.LANGUAGE:
         languages = {m.phrase.language for m in matches if m.phrase.intent is Intent.LANGUAGE}
