@@ -96,6 +96,8 @@ def build_services(
         webhook_engine=webhook_engine,
         # STOP / START, a reply ends the sequences; any other reply goes to the conversation
         # (consent, booking, check-in), which hands to a person what it does not understand.
-        reply_path=tick.ReplyPath(conversation.reply_handler(public_url=settings.public_url)),
+        reply_path=tick.ReplyPath(
+            conversation.reply_handler(public_url=settings.public_url, identity=settings.identity)
+        ),
         daily_jobs=(*tick.DAILY_JOBS, *conversation_jobs.DAILY_JOBS),
     )

@@ -92,8 +92,9 @@ LANGUAGE_CHANGED = N_(
     "AR (Arabic)."
 )
 HELP = N_(
-    "This is the eviction-prevention mobile team: free and confidential help with your "
-    "housing. Reply YES and we will call you. Reply STOP to receive no more messages."
+    "This is the eviction-prevention mobile team ({organisation}): free and confidential help "
+    "with your housing. To talk to us, call {phone} or reply YES for a home visit. "
+    "Reply STOP to receive no more messages."
 )
 NOT_UNDERSTOOD = N_(
     "Sorry, we did not understand your answer. Please reply with the word or the number asked for."

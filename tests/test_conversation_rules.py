@@ -152,3 +152,13 @@ def test_it_opens_visit_dates_in_every_demo_sector(session, clock) -> None:
     for sector in session.scalars(select(Sector)):
         case = Case(sector_id=sector.id)
         assert len(offer_slots(session, clock=clock, case=case)) == 3, sector.code
+
+
+def test_who_are_you_is_answered_with_the_organisation_and_a_number(client, services) -> None:
+    case_id, _ = household_in_arras(services)
+    phone = Phone(client, services, case_id)
+    phone.received()
+    phone.answer("vous êtes de quelle association ?")
+    (answer,) = phone.received()
+    assert "(Association Exemple)" in answer and "appelez le 01 99 00 12 34" in answer
+    assert "nous vous appellerons" not in answer  # no promise the flow does not keep

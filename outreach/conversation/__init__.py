@@ -16,12 +16,16 @@ from outreach.booking.config import BookingConfig
 from outreach.conversation import runner
 from outreach.conversation.turn import ConversationSettings
 from outreach.replies.inbound import InboundHook
+from outreach.sending.identity import Identity
 
 __all__ = ["reply_handler"]
 
 
-def reply_handler(*, public_url: str, booking: BookingConfig | None = None) -> InboundHook:
+def reply_handler(
+    *, public_url: str, booking: BookingConfig | None = None, identity: Identity | None = None
+) -> InboundHook:
     """The conversation as the engine's reply handler (see outreach.engine.tick.ReplyPath)."""
-    return partial(
-        runner.on_reply, settings=ConversationSettings(public_url=public_url, booking=booking)
+    settings = ConversationSettings(
+        public_url=public_url, booking=booking, identity=identity or Identity()
     )
+    return partial(runner.on_reply, settings=settings)

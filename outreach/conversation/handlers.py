@@ -212,7 +212,7 @@ def _task(turn: Turn, task: str) -> None:
 
 
 def explain(turn: Turn) -> str | None:
-    turn.say(render_text("help", turn.case.language))
+    turn.say(render_text("help", turn.case.language, **turn.settings.identity.values()))
     return None
 
 

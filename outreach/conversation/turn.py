@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -12,6 +12,7 @@ from outreach.clock import Clock
 from outreach.conversation import replies
 from outreach.models import Case, Conversation, Message
 from outreach.replies.intents import Understanding
+from outreach.sending.identity import Identity
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class ConversationSettings:
 
     public_url: str = "http://127.0.0.1:8000"
     booking: BookingConfig | None = None
+    identity: Identity = field(default_factory=Identity)  # who writes: named when asked
 
 
 @dataclass
