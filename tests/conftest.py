@@ -230,3 +230,27 @@ def coordinator(sessions: sessionmaker[Session], clock: FrozenClock) -> tuple[in
 @pytest.fixture
 def auth(coordinator: tuple[int, str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {coordinator[1]}"}
+
+
+# The tests that take longest (real servers, outages, benchmarks' smoke runs) start first, so
+# the two workers do not end with one of them alone on a 45-second test (pytest-xdist hands out
+# tests in collection order).
+_LONGEST_FIRST = (
+    "tests/reliability/test_database_down.py",
+    "tests/test_bench_smoke.py",
+    "tests/reliability/test_kill_serve.py",
+    "tests/reliability/",
+    "tests/fuzz/",
+    "tests/browser/",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid
+        for position, prefix in enumerate(_LONGEST_FIRST):
+            if path.startswith(prefix):
+                return position
+        return len(_LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the usual order within each rank

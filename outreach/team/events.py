@@ -11,7 +11,8 @@ another order than they took their ids:
 - PostgreSQL: each event carries the id of the transaction that wrote it (`txid`). The feed
   shows only events of transactions older than every transaction still running
   (`pg_snapshot_xmin`), ordered by (txid, id): no event can appear later before one already
-  shown. A transaction left open delays the feed; it loses nothing.
+  shown. A transaction left open anywhere on the server (any database: the horizon is the
+  server's) delays the feed; it loses nothing.
 The cursor is opaque to consumers: "<txid>-<id>".
 """
 
