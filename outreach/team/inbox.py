@@ -117,11 +117,16 @@ def list_open(
 def tab_counts(
     session: Session, *, user: TeamUser, sector: str | None = None, worker_id: int | None = None
 ) -> dict[str, int]:
-    """How many open items each tab holds, with the same filters."""
-    counts = {}
-    for tab, kinds in TABS.items():
-        query = _narrowed(visible_items(user), kinds=kinds, sector=sector, worker_id=worker_id)
-        counts[tab] = session.scalar(query.with_only_columns(func.count())) or 0
+    """How many open items each tab holds, with the same filters (one query)."""
+    query = _narrowed(visible_items(user), sector=sector, worker_id=worker_id)
+    by_kind = session.execute(
+        query.with_only_columns(InboxItem.kind, func.count()).group_by(InboxItem.kind)
+    ).all()
+    counts = dict.fromkeys(TABS, 0)
+    for kind, count in by_kind:
+        for tab, kinds in TABS.items():
+            if kind in kinds:
+                counts[tab] += count
     return counts
 
 
