@@ -221,6 +221,25 @@ def test_a_task_is_done_from_the_case_page(web, sessions, clock, coordinator) ->
         assert session.get_one(InboxItem, task_id).handled_at is not None
 
 
+def test_a_call_is_closed_from_the_case_page_with_its_outcome(
+    web, sessions, clock, coordinator
+) -> None:
+    case_id = _case(sessions, clock)
+    with sessions.begin() as session:
+        task_id = create_task(session, clock=clock, case_id=case_id, task="phone_call").id
+    sign_in(web, coordinator.email)
+    page, csrf = _open(web, case_id)
+    assert "Résultat ?" in page and ">Pas de réponse</button>" in page
+    response = web.post(
+        f"/inbox/{task_id}/outcome",
+        data={"csrf": csrf, "result": "no_answer", "next": f"/cases/{case_id}#tasks"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == f"/cases/{case_id}#tasks"
+    with sessions() as session:
+        assert session.get_one(InboxItem, task_id).outcome == "no_answer"
+
+
 def test_reading_a_case_is_audited(web, sessions, clock, coordinator) -> None:
     case_id = _case(sessions, clock)
     sign_in(web, coordinator.email)

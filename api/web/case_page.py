@@ -26,6 +26,7 @@ from outreach.sending.channels import contact_kind_label
 from outreach.sending.send_now import NotSendable, best_route
 from outreach.team.followup import contract_steps, step_kind_label, step_status_label, steps_for
 from outreach.team.inbox import household_name
+from outreach.team.outcomes import outcome_label, outcomes_for
 from outreach.team.tasks import open_tasks, task_label
 from outreach.team.timeline import build_timeline
 
@@ -81,7 +82,12 @@ def render_case(
         "refusal": sending_refusal(services, case),
         "timeline": build_timeline(session, case=case),
         "tasks": [
-            {"id": item.id, "label": task_label(item.note or ""), "created_at": item.created_at}
+            {
+                "id": item.id,
+                "label": task_label(item.note or ""),
+                "created_at": item.created_at,
+                "outcomes": [(name, outcome_label(name)) for name in outcomes_for(item)],
+            }
             for item in open_tasks(session, case_id=case.id)
         ],
         "steps": [_step(step) for step in steps_for(session, case_id=case.id)],

@@ -97,8 +97,9 @@ def offer_slots(turn: Turn, *, exclude: tuple[int, ...] = (), after_taken: bool 
     text = booking_messages.slot_offer(slots, language, after_taken=after_taken)
     turn.say(text, booking_messages.offer_choices(slots, language) if slots else ())
     turn.conversation.offered_slot_ids = [slot.id for slot in slots]
-    if not slots:
+    if not slots:  # the text says the team will call: the call is a task
         turn.for_team = True
+        _task(turn, "phone_call")
         current = booking.active_visit(turn.session, case_id=turn.case.id)
         return VISIT_BOOKED if current is not None else CONSENT_GIVEN
     return SLOT_OFFERED
@@ -169,6 +170,7 @@ def cancel_visit(turn: Turn) -> str | None:
 
 def _too_late(turn: Turn) -> str:
     turn.for_team = True
+    _task(turn, "phone_call")  # the text says the team will call
     turn.say(booking_messages.too_late_to_change(turn.case.language))
     return turn.conversation.state
 

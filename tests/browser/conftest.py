@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP = {"width": 1366, "height": 900}  # the common laptop screen
 PHONE = {"width": 360, "height": 740}
 # Generous: the machine is shared with other test runs, and two cores go fast.
 TIMEOUT_MS = 20_000
