@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from outreach.clock import PARIS, FrozenClock
-from outreach.engine import tick as engine
 from outreach.engine.dispatcher import Dispatcher
+from outreach.engine.tick import ReplyPath, tick
 from outreach.models import Case, ContactPoint, Message
 from outreach.models.outbox import OutboxItem
 from outreach.replies.inbound import process_inbound, store_inbound
@@ -30,7 +30,7 @@ from outreach.sending.quiet_hours import wall_to_utc
 from outreach.sequences import Sequence, enrol
 
 # A preview runs the sequences only: STOP / START and "a reply ends the sequences", no conversation.
-PREVIEW_REPLIES = engine.ReplyPath()
+PREVIEW_REPLIES = ReplyPath()
 
 # What a household answers, and how often, when replies are random.
 RANDOM_ANSWERS = (("Oui", 45), ("C'est pour quoi ?", 25), ("STOP", 20), ("Merci", 10))
@@ -143,7 +143,7 @@ def run(
     while (when := _next_event(sessions, pending)) is not None and when < end:
         clock.set(max(when, clock.now()))
         _write_replies(sessions, clock, pending.pop_due(clock.now()))
-        engine.tick(dispatcher)
+        tick(dispatcher)
         seen = _plan_random_replies(sessions, pending, replies, after_id=seen)
         day = _report_days(on_day, start, clock.now(), day)
     clock.set(end)
