@@ -34,12 +34,14 @@ SEQUENCE_TEXTS = {
     ),
 }
 
-# The same message when a Telegram link can be offered ({link}: the bot's deep link).
+# The same message when a Telegram link can be offered ({link}: the bot's deep link). The link
+# comes with the reminder: the first message names who writes and the number to call (issue #14),
+# and both do not fit one SMS in Arabic.
 LINK_TEXTS = {
-    "intro": N_(
-        "Hello, this is the eviction-prevention mobile team. Free and confidential help with "
-        "your housing. Reply to this message or on Telegram: {link} "
-        "Reply STOP to receive no more messages."
+    "reminder": N_(
+        "Hello, the eviction-prevention mobile team wrote to you recently. Our help is free "
+        "and confidential. Reply YES and we will suggest a home visit, or write to us on "
+        "Telegram: {link} Reply STOP to receive no more messages."
     ),
 }
 

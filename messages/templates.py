@@ -136,7 +136,7 @@ _ENGINE = (
     SmsTemplate("reminder", SEQUENCE_TEXTS["reminder"], segments=2),
     SmsTemplate("whatsapp_hello", SEQUENCE_TEXTS["whatsapp_hello"], segments=2),
     SmsTemplate("last_message", SEQUENCE_TEXTS["last_message"], segments=2),
-    SmsTemplate("intro_link", LINK_TEXTS["intro"], segments=2),
+    SmsTemplate("reminder_link", LINK_TEXTS["reminder"], segments=2),
     SmsTemplate("opt_out_confirmation", OPT_OUT_CONFIRMATION),
     SmsTemplate("opt_in_confirmation", OPT_IN_CONFIRMATION),
 )

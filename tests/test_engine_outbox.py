@@ -186,7 +186,9 @@ def test_the_sandbox_stands_in_for_sms_in_development(sessions, clock) -> None:
     assert len(sandbox.sent) == 3
 
 
-def test_the_introduction_carries_a_telegram_link(sessions, clock) -> None:
+def test_the_reminder_carries_a_telegram_link_the_introduction_names_who_writes(
+    sessions, clock
+) -> None:
     clock.set(START)
     [case_id] = _households(sessions, clock, 1)
     sms = RecordingChannel("sms", clock)
@@ -194,8 +196,10 @@ def test_the_introduction_carries_a_telegram_link(sessions, clock) -> None:
         sessions, clock, {"sms": sms, "telegram": RecordingChannel("telegram", clock)}
     )
     engine.telegram_bot = "AllerVersBot"
-    dispatch_due(engine)
-    assert "https://t.me/AllerVersBot?start=" in sms.sent[0][1].body
+    run_until(engine, clock, START + timedelta(days=3))
+    intro, reminder = (outgoing.body for _, outgoing in sms.sent[:2])
+    assert "(Association Exemple)" in intro and "01 99 00 12 34" in intro and "t.me" not in intro
+    assert "https://t.me/AllerVersBot?start=" in reminder
     with sessions() as session:
         assert session.scalars(select(ChannelLinkToken.case_id)).all() == [case_id]
 

@@ -65,7 +65,7 @@ def values(language: str) -> dict[str, str]:
 
 def rendered(name: str, language: str) -> str:
     filled = dict(values(language))
-    if name == "intro_link":
+    if name == "reminder_link":
         filled["link"] = deep_link("AllerVersPasDeCalaisBot", TOKEN)
     return render(name, language, **filled)
 

@@ -22,13 +22,12 @@ from outreach.booking.slots import materialise_slots
 from outreach.conversation.jobs import send_visit_reminders
 from outreach.conversation.replies import write_first
 from outreach.conversation.state import conversation_of
-from outreach.engine.dispatcher import dispatch_due
 from outreach.engine.tick import tick
 from outreach.models import Case, InboxItem, Message, OutboxItem, Slot
 from outreach.sequences import enrol
 from tests.booking_support import add_worker, household, paris
 from tests.doubles.twilio_double import TwilioDouble, app_settings
-from tests.engine_support import RecordingChannel, dispatcher
+from tests.engine_support import RecordingChannel, dispatcher, run_until
 from tests.factories import fiction_phone, make_case
 from tests.test_twilio_status import callback
 
@@ -101,14 +100,14 @@ def test_a_sequence_step_keeps_the_telegram_link_it_was_rendered_with(sessions, 
         sessions, clock, {"sms": sms, "telegram": RecordingChannel("telegram", clock)}
     )
     engine.telegram_bot = "AllerVersBot"
-    dispatch_due(engine)
+    run_until(engine, clock, clock.now() + timedelta(days=3))
 
-    [(_, outgoing)] = sms.sent
+    _, (_, outgoing) = sms.sent[:2]
     link = outgoing.template_values["link"]
     assert link.startswith("https://t.me/AllerVersBot?start=") and link in outgoing.body
     with sessions() as session:
-        message = session.scalars(select(Message)).one()
-        assert (message.template, message.template_values) == ("intro", {"link": link})
+        message = session.scalars(select(Message).where(Message.template == "reminder")).one()
+        assert (message.template, message.template_values) == ("reminder", {"link": link})
 
 
 def test_the_visit_reminder_outside_the_window_goes_as_the_approved_template_with_its_values(
