@@ -74,8 +74,9 @@ def render(
 ) -> Text:
     """The text in the household's language; with a Telegram link when one can be offered.
 
-    The message keeps the step's template name ("intro") with the link too, and the link as its
-    value: WhatsApp's template approved for "intro" has no variable, so it goes without the link.
+    The message keeps the step's template name ("reminder") with the link too, and its values
+    (the link, the organisation, the phone) as template values: a WhatsApp template is sent with
+    the variables its msgid has (`messages.templates.template_variables`).
     """
     link = None
     if template in LINK_TEXTS and route.channel != "telegram":
