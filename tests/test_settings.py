@@ -111,3 +111,12 @@ def test_it_refuses_a_plain_http_public_url_in_production() -> None:
             ALLERVERS_CHANNELS="sms",
             ALLERVERS_PUBLIC_URL="http://equipe.example.org",
         )
+
+
+def test_the_development_defaults_are_fictional() -> None:
+    """The demonstration number is in ARCEP's range for fiction (01 99 00 xx xx), so no real
+    person is called from a demo; the organisation's name says it is an example."""
+    from outreach.sending.identity import DEMO_ORGANISATION, DEMO_PHONE
+
+    assert DEMO_PHONE.replace(" ", "").startswith("019900")
+    assert "Exemple" in DEMO_ORGANISATION

@@ -59,7 +59,7 @@ def values(language: str) -> dict[str, str]:
         "link": privacy_link(PUBLIC_URL, language),
         "steps": STEPS.get(language, STEPS["fr"]),
         "organisation": "Association Solidarite Logement Artois62",  # 40 characters, the most
-        "phone": "03 21 00 00 00",
+        "phone": "01 99 00 00 00",  # ARCEP's fiction range, 14 characters like any number
     }
 
 
