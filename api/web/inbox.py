@@ -41,7 +41,7 @@ from outreach.team.inbox import (
     mark_handled,
     reopen,
     tab_counts,
-    visible_items,
+    visible_item,
 )
 from outreach.team.outcomes import (
     TASKS_WITH_OUTCOME,
@@ -193,8 +193,8 @@ def outcome(
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     """What came of a call or a door knock, in one tap: closes the task and acts on it."""
-    item = session.get(InboxItem, item_id)
-    if item is None or _visible_item_id(session, web, item_id) is None:
+    item = visible_item(session, user=web.user, item_id=item_id)
+    if item is None:
         raise PageError(404, gettext("Item not found."))
     try:
         record_outcome(session, clock=services.clock, user=web.user, item=item, outcome=result)
@@ -220,12 +220,6 @@ def reopen_items(
     if not reopened:
         raise PageError(409, gettext("It is too late to undo: open the case to follow it up."))
     return RedirectResponse(safe_next(next), status_code=303)
-
-
-def _visible_item_id(session: Session, web: WebUser, item_id: int) -> int | None:
-    """The item's id when `web` may see it (its case in their sectors), else None."""
-    query = visible_items(web.user).with_only_columns(InboxItem.id).where(InboxItem.id == item_id)
-    return session.scalar(query)
 
 
 def signature(entries: list[InboxEntry], counts: dict[str, int] | None = None) -> str:

@@ -272,7 +272,7 @@ _PREFERENCE_WORDS = preference_words()
 # Words around a preference that say nothing more ("plutôt", "disponible", "je travaille").
 _PREFERENCE_FILLER = frozenset(
     {"plutot", "dispo", "disponible", "libre", "seulement", "que", "uniquement", "ou", "en",
-     "travaile", "travail", "car", "parce", "parceque", "mieux", "preference", "prefere"}
+     "car", "parce", "parceque", "mieux", "preference", "prefere"}
 )  # fmt: skip
 _HOUR = re.compile(r"\d{1,2}h(\d{2})?")  # "18h", "9h30"
 

@@ -26,7 +26,7 @@ _RAW_PARTS = {
     "matin": "morning", "matinee": "morning", "morning": "morning",
     "aprem": "afternoon", "apres midi": "afternoon", "apresmidi": "afternoon",
     "afternoon": "afternoon", "soir": "evening", "soiree": "evening", "evening": "evening",
-    "fin de journe": "evening", "fin de journee": "evening", "midi": "afternoon",
+    "fin de journee": "evening", "midi": "afternoon",
 }  # fmt: skip
 DAYS = {_squash(word): day for word, day in _RAW_DAYS.items()}
 PARTS = {_squash(words): part for words, part in _RAW_PARTS.items()}

@@ -151,6 +151,18 @@ def _narrowed(
     return query
 
 
+def visible_item(session: Session, *, user: TeamUser, item_id: int) -> InboxItem | None:
+    """The open item `item_id` when `user` may see it, else None."""
+    return session.scalar(visible_items(user).where(InboxItem.id == item_id))
+
+
+def close(item: InboxItem, *, clock: Clock, user: TeamUser, outcome: str | None = None) -> None:
+    """Mark an item handled by `user` now (with what came of it, for a call or a door knock)."""
+    item.handled_at = clock.now()
+    item.handled_by_id = user.id
+    item.outcome = outcome
+
+
 def close_answered(session: Session, *, clock: Clock, user: TeamUser, case_id: int) -> int:
     """The team answered the household: its open replies are handled; how many."""
     items = list(
@@ -163,8 +175,7 @@ def close_answered(session: Session, *, clock: Clock, user: TeamUser, case_id: i
         )
     )
     for item in items:
-        item.handled_at = clock.now()
-        item.handled_by_id = user.id
+        close(item, clock=clock, user=user)
     if items:
         audit.record(
             session,
@@ -201,16 +212,11 @@ def mark_handled(
     session: Session, *, clock: Clock, user: TeamUser, item_id: int
 ) -> InboxItem | None:
     """Clear an item the user may see; None when it does not exist or is not theirs to see."""
-    item = session.scalar(
-        select(InboxItem)
-        .where(InboxItem.id == item_id)
-        .where(InboxItem.id.in_(visible_items(user).with_only_columns(InboxItem.id)))
-    )
+    item = visible_item(session, user=user, item_id=item_id)
     if item is None:
         return None
     if item.handled_at is None:
-        item.handled_at = clock.now()
-        item.handled_by_id = user.id
+        close(item, clock=clock, user=user)
         audit.record(
             session,
             clock=clock,

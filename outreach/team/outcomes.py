@@ -19,6 +19,7 @@ from outreach.models import Case, ContactPoint, InboxItem, TeamUser
 from outreach.sending.channels import phone_contact_kinds
 from outreach.sequences.runner import stop_for_case
 from outreach.team import events
+from outreach.team.inbox import close
 from outreach.team.tasks import TASK_KIND, create_task
 
 # In the order the buttons show them; English msgids, shown in French.
@@ -64,9 +65,7 @@ def record_outcome(
     if item.handled_at is not None:
         return  # already closed (a double tap)
     now = clock.now()
-    item.handled_at = now
-    item.handled_by_id = user.id
-    item.outcome = outcome
+    close(item, clock=clock, user=user, outcome=outcome)
     case = session.get_one(Case, item.case_id)
     if outcome in ("reached", "refused"):
         stop_for_case(session, now=now, case_id=case.id, reason=outcome)
@@ -75,8 +74,9 @@ def record_outcome(
     if outcome == "reached":
         case.last_contact_at = max(filter(None, (case.last_contact_at, now)))
     if outcome == "wrong_number":
+        phones = phone_contact_kinds()
         for point in case.contact_points:
-            if point.kind in phone_contact_kinds():
+            if point.kind in phones:
                 _unusable(point)
     if outcome == "moved":
         create_task(session, clock=clock, case_id=case.id, task=MOVED_TASK)
