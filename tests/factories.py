@@ -86,6 +86,10 @@ def make_case(
     return case
 
 
+# Team members as the pages show them: French, and plainly made up.
+FICTIONAL_NAMES = {"worker": "Travailleuse Fictive", "coordinator": "Coordinatrice Fictive"}
+
+
 def make_user(
     session: Session,
     *,
@@ -101,7 +105,7 @@ def make_user(
         session,
         clock=clock,
         email=email or f"{role}-{next(_references)}@example.org",
-        name=f"{role.capitalize()} Fictif",
+        name=FICTIONAL_NAMES.get(role, "Membre Fictif"),
         role=role,
         sector_codes=sector_codes,
     )
