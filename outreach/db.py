@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from outreach.write_turns import TurnTakingConnection, turns_for
 
 # How long a SQLite write transaction waits for the write lock (another writer, a backup...)
 # before failing with "database is locked". A connection option, so one caller can wait less:
@@ -38,9 +41,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         _ensure_sqlite_folder(url)
         seconds = DEFAULT_LOCK_WAIT_MS / 1000
-        engine = create_engine(
-            url, connect_args={"timeout": seconds}, hide_parameters=True, **kwargs
-        )
+        connect_args = {"timeout": seconds, "factory": TurnTakingConnection}
+        engine = create_engine(url, connect_args=connect_args, hide_parameters=True, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -65,6 +67,9 @@ def _ensure_sqlite_folder(url: str) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    if isinstance(dbapi_connection, TurnTakingConnection):
+        rows = dbapi_connection.execute("PRAGMA database_list").fetchall()
+        dbapi_connection.turns = turns_for(next((r[2] for r in rows if r[1] == "main"), ""))
     # pysqlite's own transaction handling is switched off so that BEGIN is ours (see _sqlite_begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -76,17 +81,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    # BEGIN IMMEDIATE takes the write lock up front: two writers queue on busy_timeout
-    # instead of failing later with "database is locked" when a read turns into a write.
+    # BEGIN IMMEDIATE takes the write lock up front: writers queue (outreach.write_turns, then
+    # busy_timeout for other processes) instead of failing later with "database is locked" when
+    # a read turns into a write.
     # A read transaction (read_transaction) takes no lock: WAL readers never wait for a writer.
     if connection.get_execution_options().get(READ_ONLY_OPTION):
         connection.exec_driver_sql("BEGIN DEFERRED")
         return
     wait = int(connection.get_execution_options().get(LOCK_WAIT_OPTION, DEFAULT_LOCK_WAIT_MS))
-    if connection.info.get(_LOCK_WAIT_SET, DEFAULT_LOCK_WAIT_MS) != wait:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
-        connection.info[_LOCK_WAIT_SET] = wait
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    dbapi_connection = connection.connection.dbapi_connection
+    turn_taker = isinstance(dbapi_connection, TurnTakingConnection)
+    began = time.monotonic()
+    if turn_taker:
+        dbapi_connection.take_turn(wait)
+    try:
+        # What is left of the wait goes to SQLite's own lock (another process may hold it).
+        waited_ms = int((time.monotonic() - began) * 1000)
+        left = max(1, wait - waited_ms) if waited_ms else wait
+        if connection.info.get(_LOCK_WAIT_SET, DEFAULT_LOCK_WAIT_MS) != left:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={left}")
+            connection.info[_LOCK_WAIT_SET] = left
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        if turn_taker:
+            dbapi_connection.end_turn()
+        raise
 
 
 class DatabaseBusy(Exception):

@@ -24,7 +24,7 @@ from messages import gettext
 from outreach import audit
 from outreach.cases import case_exists, get_case
 from outreach.models import Case, Message, TeamUser
-from outreach.sending.send_now import NotSendable, deliver
+from outreach.sending.send_now import NotSendable, claim, outgoing_for, send_claimed
 from outreach.team.messages import MessageRefused, TeamMessage, write_to_household
 
 router = APIRouter(prefix="/api", tags=["messages"])
@@ -116,14 +116,19 @@ def write_and_send(
         channels=services.sending_channels,
         reply_window=services.engine_config.windows["reply"],
     )
-    session.commit()  # outbox first: the row exists before the provider is called
-    if queued.send_at is None:
-        deliver(
+    outgoing = None
+    if queued.send_at is None and claim(
+        session, message_id=queued.message_id, now=services.clock.now()
+    ):
+        message = session.get_one(Message, queued.message_id)
+        outgoing = outgoing_for(message, in_session=queued.in_session)
+    session.commit()  # outbox first: the row exists, claimed, before the provider is called
+    if outgoing is not None:
+        send_claimed(
             services.sessions,
             clock=services.clock,
-            channels=services.channels,
-            message_id=queued.message_id,
-            in_session=queued.in_session,
+            channel=services.channels.get(message.channel),
+            outgoing=outgoing,
         )
     return queued
 

@@ -39,6 +39,7 @@ from outreach.team.inbox import (
     kind_label,
     list_open,
     mark_handled,
+    open_ids,
     reopen,
     tab_counts,
     visible_item,
@@ -131,11 +132,12 @@ def inbox_feed(
 ) -> Response:
     """JSON for the polling page: {"changed": false} or the new list's HTML and signature."""
     view = _view(tab, sector, worker, kind)
-    entries = _list(session, web, view)
     counts = tab_counts(session, user=web.user, sector=view.sector, worker_id=view.worker_id)
-    current = signature(entries, counts)
-    if current == signature_seen:
+    current = signature(open_ids(session, user=web.user, **_filters(view)), counts)
+    if current == signature_seen:  # nothing appeared or went: nothing else is read
         return secure(JSONResponse({"changed": False, "signature": current}))
+    entries = _list(session, web, view)
+    current = signature([entry.id for entry in entries], counts)
     _audit(session, services.clock, web, entries)
     context = _context(session, web, view, entries, counts=counts)
     html = render_fragment("team/_inbox_items.html", {**context, "csrf": web.csrf})
@@ -222,22 +224,24 @@ def reopen_items(
     return RedirectResponse(safe_next(next), status_code=303)
 
 
-def signature(entries: list[InboxEntry], counts: dict[str, int] | None = None) -> str:
+def signature(ids: list[int], counts: dict[str, int] | None = None) -> str:
     """Changes whenever an item appears or goes: the page redraws only then."""
-    state = ",".join(str(entry.id) for entry in entries) + repr(sorted((counts or {}).items()))
+    state = ",".join(map(str, ids)) + repr(sorted((counts or {}).items()))
     return hashlib.sha256(state.encode()).hexdigest()[:16]
 
 
 def _list(session: Session, web: WebUser, view: InboxView) -> list[InboxEntry]:
-    return list_open(
-        session,
-        user=web.user,
-        kinds=TABS[view.tab],
-        kind=view.kind,
-        sector=view.sector,
-        worker_id=view.worker_id,
-        limit=200,
-    )
+    return list_open(session, user=web.user, **_filters(view))
+
+
+def _filters(view: InboxView) -> dict[str, Any]:
+    return {
+        "kinds": TABS[view.tab],
+        "kind": view.kind,
+        "sector": view.sector,
+        "worker_id": view.worker_id,
+        "limit": 200,
+    }
 
 
 def _read(session: Session, clock: Clock, web: WebUser, view: InboxView) -> list[InboxEntry]:
@@ -278,7 +282,7 @@ def _context(
         "groups": _groups(entries) if view.tab == "replies" else [],
         "tasks": [_task(entry) for entry in entries] if view.tab == "tasks" else [],
         "status": status,
-        "signature": signature(entries, counts),
+        "signature": signature([entry.id for entry in entries], counts),
         "poll_seconds": POLL_SECONDS,
         "feed": "/inbox/feed?" + view.query(),
         "sectors": _sectors(session, web),

@@ -21,7 +21,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.services import Services
-from api.webhooks.writes import sqlite_writer
 from outreach.models import Message
 from outreach.replies.inbound import process_inbound
 
@@ -71,7 +70,7 @@ def process_messages(services: Services, ids: list[int]) -> int:
     """Process these stored messages in one transaction; how many were processed."""
     done = 0
     try:
-        with sqlite_writer(services), services.sessions.begin() as session:
+        with services.sessions.begin() as session:
             for message_id in ids:
                 done += _process_one(session, services, message_id)
     except Exception as error:

@@ -1,17 +1,17 @@
 """The write transaction of a webhook: short, bounded, and never in the way of the answer.
 
 A provider waits a limited time for our answer (Twilio gives up after 15 s and does not retry an
-inbound message), so a webhook must never wait long for the database. On SQLite our webhook
-writers take turns on a lock in this process, and a transaction waits at most a few seconds for
-SQLite's write lock (held by a backup, a migration, a long import...). When the database is down
-or stays locked, the caller gets one of spool.DATABASE_DOWN and keeps the request in the spool;
-for the next second the following webhooks go straight to the spool instead of each waiting.
+inbound message), so a webhook must never wait long for the database. On SQLite a webhook's
+transaction waits at most a few seconds for its turn to write (outreach.db: the writers of this
+process take turns, then SQLite's own lock, held by a backup, a migration, a long import...).
+When the database is down or stays locked, the caller gets one of spool.DATABASE_DOWN and keeps
+the request in the spool; for the next second the following webhooks go straight to the spool
+instead of each waiting.
 """
 
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 import weakref
 from collections.abc import Iterator
@@ -28,9 +28,7 @@ WRITE_WAIT = 5.0  # seconds
 # After a failed write, webhooks skip the database this long, then one tries again.
 RETRY_AFTER = 1.0  # seconds
 
-_sqlite_writers: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
 _unavailable_until: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
-_registry_lock = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -58,32 +56,6 @@ def _transaction(services: Services, wait: float) -> Iterator[Session]:
         with services.webhook_sessions.begin() as session:
             yield session
         return
-    deadline = time.monotonic() + wait
-    with sqlite_writer(services, wait=wait):
-        left_ms = max(1, int((deadline - time.monotonic()) * 1000))
-        bind = engine.execution_options(**{LOCK_WAIT_OPTION: left_ms})
-        with services.webhook_sessions(bind=bind) as session, session.begin():
-            yield session
-
-
-@contextlib.contextmanager
-def sqlite_writer(services: Services, *, wait: float | None = None) -> Iterator[None]:
-    """On SQLite, our webhook writers take turns on a lock in this process.
-
-    SQLite lets one writer at a time; the others poll with growing sleeps (up to 100 ms each),
-    which is what made the slowest webhooks slow. Waiting on a lock wakes up at once instead.
-    Other writers (the scheduler, the team UI) still queue on SQLite's own busy timeout.
-    With `wait`, gives up after that many seconds (DatabaseBusy).
-    """
-    engine = services.webhook_db
-    if engine.dialect.name != "sqlite":
-        yield
-        return
-    with _registry_lock:
-        lock = _sqlite_writers.setdefault(engine, threading.Lock())
-    if not lock.acquire(timeout=-1 if wait is None else wait):
-        raise DatabaseBusy
-    try:
-        yield
-    finally:
-        lock.release()
+    bind = engine.execution_options(**{LOCK_WAIT_OPTION: max(1, int(wait * 1000))})
+    with services.webhook_sessions(bind=bind) as session, session.begin():
+        yield session

@@ -2,7 +2,9 @@
 
 1. `queue_message` adds a `pending` Message row (committed by the caller).
 2. `deliver` claims it with a conditional update (pending -> sending), so two workers never send
-   the same row; calls the channel outside any transaction; then records the receipt.
+   the same row; calls the channel outside any transaction; then records the receipt. A caller
+   that writes the message and sends it at once claims it in its own transaction and calls
+   `send_claimed` (one write transaction fewer).
    The dispatcher (outreach.engine.dispatcher) uses the same pieces: claim, call_channel, record_*.
 A crash after the provider call leaves the row in `sending`: it is reconciled or flagged
 `uncertain`, never blindly sent again.
@@ -164,10 +166,19 @@ def deliver(
             return None
         message = session.get_one(Message, message_id)
         outgoing = outgoing_for(message, in_session=in_session)
-        channel = channels.get(message.channel)
+    return send_claimed(
+        sessions, clock=clock, channel=channels.get(message.channel), outgoing=outgoing
+    )
+
+
+def send_claimed(
+    sessions: sessionmaker[Session], *, clock: Clock, channel: Channel | None, outgoing: Outgoing
+) -> Message:
+    """Hand a message its caller claimed (and committed as `sending`) to its channel, then record
+    the answer in a transaction of its own."""
     result = call_channel(channel, outgoing)
     with sessions.begin() as session:
-        message = session.get_one(Message, message_id)
+        message = session.get_one(Message, outgoing.message_id)
         if isinstance(result, SendReceipt):
             record_receipt(session, clock=clock, message=message, receipt=result)
         else:

@@ -101,17 +101,41 @@ def list_open(
 ) -> list[InboxEntry]:
     """The open items newest first, with the case and the message they are about; `kind`,
     `kinds` (a tab), `sector` (a sector code) and `worker_id` (the case's worker) narrow them."""
-    query = _narrowed(
-        visible_items(user), kind=kind, kinds=kinds, sector=sector, worker_id=worker_id
-    )
-    items = list(
-        session.scalars(
-            query.order_by(InboxItem.created_at.desc(), InboxItem.id.desc()).limit(limit)
-        )
-    )
+    query = _newest_open(user, limit, kind, sector, kinds, worker_id)
+    items = list(session.scalars(query))
     cases = _cases(session, {item.case_id for item in items if item.case_id})
     messages = _by_id(session, Message, {item.message_id for item in items if item.message_id})
     return [_entry(item, cases.get(item.case_id), messages.get(item.message_id)) for item in items]
+
+
+def open_ids(
+    session: Session,
+    *,
+    user: TeamUser,
+    limit: int = 100,
+    kind: str | None = None,
+    sector: str | None = None,
+    kinds: tuple[str, ...] | None = None,
+    worker_id: int | None = None,
+) -> list[int]:
+    """The ids list_open would return, in its order, read from the inbox table alone: what a
+    polling page compares before loading anything else."""
+    query = _newest_open(user, limit, kind, sector, kinds, worker_id)
+    return list(session.scalars(query.with_only_columns(InboxItem.id)))
+
+
+def _newest_open(
+    user: TeamUser,
+    limit: int,
+    kind: str | None,
+    sector: str | None,
+    kinds: tuple[str, ...] | None,
+    worker_id: int | None,
+) -> Select[tuple[InboxItem]]:
+    query = _narrowed(
+        visible_items(user), kind=kind, kinds=kinds, sector=sector, worker_id=worker_id
+    )
+    return query.order_by(InboxItem.created_at.desc(), InboxItem.id.desc()).limit(limit)
 
 
 def tab_counts(
