@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 from messages import N_, gettext
+from outreach.casework.lifecycle import STATUS_LABELS
 
-CASE_STATUS_LABELS = {
-    "new": N_("new"),
-    "contacting": N_("contacting"),
-    "reached": N_("reached"),
-    "visit_booked": N_("visit booked"),
-    "followed": N_("followed"),
-    "closed": N_("closed"),
-}
+CASE_STATUS_LABELS = STATUS_LABELS  # one list, in the domain (outreach.casework.lifecycle)
 STAGE_LABELS = {
     "impaye": N_("unpaid rent"),
     "cdp": N_("order to pay (CDP)"),

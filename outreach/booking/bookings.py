@@ -30,9 +30,12 @@ from outreach.booking.visits import (
     mark_reminded,
     visits_between,
 )
+from outreach.casework import lifecycle
+from outreach.casework.assignment import assign
 from outreach.clock import Clock
 from outreach.models import Case, Slot, TeamUser, Visit
 from outreach.models.booking import ACTIVE_VISIT_STATUSES
+from outreach.privacy.consent import has_consent
 from outreach.team import events
 
 __all__ = [
@@ -133,8 +136,9 @@ def book(
     visit = _book(session, clock=clock, case=case, slot_id=slot_id, config=config)
     if visit is None:
         return _same_case_won(session, case=case, slot_id=slot_id)
-    if case.status in ("new", "contacting", "reached"):
-        case.status = "visit_booked"
+    lifecycle.advance(session, case=case, to="visit_booked", at=clock.now())
+    if case.assigned_worker_id is None and visit.worker_id is not None:
+        assign(session, clock=clock, case=case, worker_id=visit.worker_id, actor=None)
     case.updated_at = clock.now()
     audit.record(
         session, clock=clock, actor=None, action="visit.booked", case_id=case.id, visit_id=visit.id
@@ -222,8 +226,9 @@ def cancel(
         raise TooLate(f"visit {visit.id} can no longer be cancelled by the household")
     _cancel(session, clock=clock, visit=visit, by="team" if actor else "household")
     case = session.get_one(Case, visit.case_id)
-    if case.status == "visit_booked" and active_visit(session, case_id=case.id) is None:
-        case.status = "reached"
+    if active_visit(session, case_id=case.id) is None:
+        consented = has_consent(session, case_id=case.id, purpose="diagnostic")
+        lifecycle.visit_cancelled(session, case=case, consented=consented, at=clock.now())
     case.updated_at = clock.now()
     audit.record(
         session,

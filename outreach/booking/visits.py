@@ -18,8 +18,11 @@ from outreach import audit
 from outreach.booking.config import BookingConfig
 from outreach.booking.slots import is_working_day
 from outreach.cases import case_scope
+from outreach.casework import lifecycle
 from outreach.clock import PARIS, Clock
 from outreach.models import Case, TeamUser, Visit
+from outreach.models.booking import ACTIVE_VISIT_STATUSES
+from outreach.privacy.consent import has_consent
 from outreach.sending.quiet_hours import wall_to_utc
 
 log = logging.getLogger(__name__)
@@ -112,9 +115,30 @@ def _mark(
             case_id=visit.case_id,
             visit_id=visit.id,
         )
+        case = session.get_one(Case, visit.case_id)
+        if outcome == "held":
+            lifecycle.advance(session, case=case, to="visited", at=now)
+        elif not _other_active_visit(session, visit):
+            consented = has_consent(session, case_id=case.id, purpose="diagnostic")
+            lifecycle.visit_cancelled(session, case=case, consented=consented, at=now)
         log.info("visit %s marked %s", visit.id, outcome)
     session.flush()
     return visit
+
+
+def _other_active_visit(session: Session, visit: Visit) -> bool:
+    return (
+        session.scalar(
+            select(Visit.id)
+            .where(
+                Visit.case_id == visit.case_id,
+                Visit.id != visit.id,
+                Visit.status.in_(ACTIVE_VISIT_STATUSES),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 # --- The reminder of the day before ----------------------------------------------------------

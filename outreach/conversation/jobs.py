@@ -15,6 +15,7 @@ from outreach.booking import texts as booking_messages
 from outreach.booking.config import BookingConfig
 from outreach.booking.slots import materialise_slots
 from outreach.booking.visits import due_reminders, mark_reminded
+from outreach.casework import lifecycle
 from outreach.clock import Clock
 from outreach.conversation.replies import write_first
 from outreach.conversation.state import conversation_of, keep_in_step, move
@@ -150,6 +151,7 @@ def _ask(
     conversation.checkin_asked_at = clock.now()
     conversation.checkin_reminded_at = None
     move(conversation, clock=clock, state=FOLLOW_UP)
+    lifecycle.advance(session, case=case, to="follow_up", at=clock.now())
     return "question"
 
 

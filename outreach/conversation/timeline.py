@@ -38,6 +38,7 @@ CONSENT_LABELS = {
 PURPOSES = {
     "diagnostic": N_("the social review"),
     "landlord_contact": N_("contacting the landlord"),
+    "contract": N_("the engagement contract"),
 }
 VISIT_LABELS = {
     "booked": N_("Visit booked on {date}"),

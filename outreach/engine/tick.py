@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from outreach.casework import lifecycle
 from outreach.clock import Clock
 from outreach.engine.dispatcher import Dispatcher, dispatch_due
 from outreach.engine.reconcile import reconcile
@@ -47,6 +48,7 @@ class ReplyPath:
             resume(session, clock=clock, case=case, confirm_to=message)
         else:
             stop_for_case(session, now=clock.now(), case_id=case.id, reason="reply")
+            lifecycle.advance(session, case=case, to="reached", at=clock.now())
             if not case.opted_out and self.conversation is not None:
                 self.conversation(session, clock, message, case)
 

@@ -19,7 +19,21 @@ from outreach.models.base import Base, BigId, UTCDateTime
 from outreach.models.sector import Sector
 from outreach.models.team import TeamUser
 
-CASE_STATUSES = ("new", "contacting", "reached", "visit_booked", "followed", "closed")
+# The lifecycle (outreach/casework/lifecycle.py): the path, closed, then the statuses aside.
+CASE_STATUSES = (
+    "new",
+    "contacting",
+    "reached",
+    "consented",
+    "visit_booked",
+    "visited",
+    "supported",
+    "follow_up",
+    "closed",
+    "unreachable",
+    "refused",
+    "out_of_scope",
+)
 # The procedure for unpaid rent, in order (see DOMAIN.md).
 STAGES = (
     "impaye",  # unpaid-rent report
@@ -52,6 +66,20 @@ class Case(Base):
     date_cdp: Mapped[date | None] = mapped_column(Date)
     date_assignation: Mapped[date | None] = mapped_column(Date)
     date_audience: Mapped[date | None] = mapped_column(Date)
+    date_jugement: Mapped[date | None] = mapped_column(Date)
+    date_cql: Mapped[date | None] = mapped_column(Date)  # commandement de quitter les lieux
+    date_cfp: Mapped[date | None] = mapped_column(Date)  # concours de la force publique
+    lease_signed_on: Mapped[date | None] = mapped_column(Date)  # the CDP's time to pay hangs on it
+    # Closing (outreach/casework/closing.py): the outcome, who closed it and when, and where the
+    # case stood (reopening puts it back there).
+    outcome: Mapped[str | None] = mapped_column(String(30), index=True)
+    outcome_comment: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("team_user.id", ondelete="SET NULL")
+    )
+    status_before_close: Mapped[str | None] = mapped_column(String(20))
+    aside_reason: Mapped[str | None] = mapped_column(String(30))  # why out of scope
     debt_cents: Mapped[int | None] = mapped_column(Integer)
     address: Mapped[str | None] = mapped_column(String(300))
     postcode: Mapped[str | None] = mapped_column(String(5))
@@ -77,7 +105,7 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
     sector: Mapped[Sector | None] = relationship()
-    assigned_worker: Mapped[TeamUser | None] = relationship()
+    assigned_worker: Mapped[TeamUser | None] = relationship(foreign_keys=[assigned_worker_id])
     landlord: Mapped[Landlord | None] = relationship()
     people: Mapped[list[Person]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Person.id"

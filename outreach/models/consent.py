@@ -14,7 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach.models.base import Base, BigId, UTCDateTime
 
-CONSENT_PURPOSES = ("diagnostic", "landlord_contact")
+# "contract": the household agrees to its engagement contract (signed at the visit, or "OUI" by
+# SMS to its summary), recorded like a consent: who, when, how, which text.
+CONSENT_PURPOSES = ("diagnostic", "landlord_contact", "contract")
 CONSENT_DECISIONS = ("given", "refused", "withdrawn")
 
 

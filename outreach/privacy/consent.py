@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from messages.formatting import text_language
 from messages.templates import Text, render_text
 from outreach import audit
+from outreach.casework import lifecycle
 from outreach.clock import Clock
 from outreach.models import Case, ConsentRecord, InboxItem, Message, TeamUser
 from outreach.models.consent import CONSENT_DECISIONS, CONSENT_PURPOSES
@@ -31,7 +32,11 @@ log = logging.getLogger(__name__)
 
 # Bump the version when the meaning of a question changes (not for a typo): the hash already
 # tells apart every wording actually sent.
-TEXT_VERSIONS = {"diagnostic": "diagnostic-v1", "landlord_contact": "landlord_contact-v1"}
+TEXT_VERSIONS = {
+    "diagnostic": "diagnostic-v1",
+    "landlord_contact": "landlord_contact-v1",
+    "contract": "contract-v1",
+}
 QUESTION_TEMPLATES = {"diagnostic": "consent_question"}
 PRIVACY_PATHS = {"fr": "/confidentialite", "en": "/privacy", "ar": "/confidentialite"}
 
@@ -109,6 +114,11 @@ def record_consent(
             )
         )
     case.updated_at = now
+    if purpose == "diagnostic":
+        to = "consented" if decision == "given" else "refused"
+        lifecycle.advance(session, case=case, to=to, at=now)
+    elif purpose == "contract" and decision == "given":
+        lifecycle.advance(session, case=case, to="supported", at=now)
     session.flush()
     audit.record(
         session,

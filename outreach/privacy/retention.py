@@ -1,6 +1,6 @@
 """Retention limits (CNIL: active data 2 years after the last contact) and anonymisation.
 
-A closed case whose last contact is older than ALLERVERS_RETENTION_MONTHS is anonymised: names,
+A case closed longer ago than ALLERVERS_RETENTION_MONTHS is anonymised: names,
 contact points, addresses, amounts, free text and message bodies go; what the indicators count
 stays (the case row with its sector, import month, stage and status; messages' direction, channel
 and status; consents, visits, steps). Erasure on request (outreach.privacy.rights) uses the same
@@ -104,9 +104,10 @@ def months_before(moment: datetime, months: int) -> datetime:
 
 
 def due_cases(session: Session, *, now: datetime, months: int) -> list[int]:
-    """Closed cases last contacted before the limit and not yet anonymised."""
+    """Closed cases closed before the limit and not yet anonymised (the retention counts from
+    the close; a case closed before closing had a date counts from its last contact)."""
     limit = months_before(now, months)
-    last = func.coalesce(Case.last_contact_at, Case.updated_at)
+    last = func.coalesce(Case.closed_at, Case.last_contact_at, Case.updated_at)
     done = select(Anonymisation.case_id)
     return list(
         session.scalars(

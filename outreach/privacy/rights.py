@@ -92,6 +92,7 @@ def erase_case(
     stop_for_case(session, now=now, case_id=case.id, reason="erased")
     cancel_for_case(session, now=now, case_id=case.id, kinds=OUTBOX_KINDS, reason="erased")
     case.status = "closed"
+    case.closed_at = case.closed_at or now
     case.opted_out = True  # never written to again
     case.opted_out_at = case.opted_out_at or now
     anonymise(session, clock=clock, case=case, reason="erasure")

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from outreach.casework import lifecycle
 from outreach.clock import Clock
 from outreach.models import Case
 from outreach.models.outbox import PRIORITY_BULK, Enrolment
@@ -63,9 +64,7 @@ def enrol(
     session.add(enrolment)
     session.flush()
     _enqueue_step(session, now=now, enrolment=enrolment, window=window)
-    if case.status == "new":
-        case.status = "contacting"
-        case.updated_at = now
+    lifecycle.advance(session, case=case, to="contacting", at=now)
     log.info("case %s entered sequence %s (%s)", case.id, sequence.name, sequence.version)
     return enrolment
 
@@ -107,6 +106,10 @@ def advance(session: Session, *, now: datetime, enrolment: Enrolment, config: En
     if enrolment.next_step >= len(enrolment.steps):
         enrolment.status = "finished"
         enrolment.finished_at = now
+        # Every step went and nobody answered: the case is unreachable (until a sign of life).
+        case = session.get(Case, enrolment.case_id)
+        if case is not None:
+            lifecycle.advance(session, case=case, to="unreachable", at=now)
         return
     _enqueue_step(session, now=now, enrolment=enrolment, window=_send_window(config))
 

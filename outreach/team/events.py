@@ -41,6 +41,10 @@ KINDS = (
     "case.opted_in",
     "task.opened",
     "task.closed",
+    "case.status",
+    "case.closed",
+    "case.reopened",
+    "case.assigned",
 )
 START = "0-0"
 _CURSOR = re.compile(r"^(\d{1,19})-(\d{1,19})$")

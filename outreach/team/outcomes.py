@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from messages import N_, gettext
 from outreach import audit
+from outreach.casework import lifecycle
 from outreach.clock import Clock
 from outreach.models import Case, ContactPoint, InboxItem, TeamUser
 from outreach.sending.channels import phone_contact_kinds
@@ -69,8 +70,8 @@ def record_outcome(
     case = session.get_one(Case, item.case_id)
     if outcome in ("reached", "refused"):
         stop_for_case(session, now=now, case_id=case.id, reason=outcome)
-    if outcome == "reached" and case.status in ("new", "contacting"):
-        case.status = "reached"
+    if outcome in ("reached", "refused"):
+        lifecycle.advance(session, case=case, to=outcome, at=now)
     if outcome == "reached":
         case.last_contact_at = max(filter(None, (case.last_contact_at, now)))
     if outcome == "wrong_number":
