@@ -81,6 +81,7 @@ def build_services(
 ) -> Services:
     from api.wiring import build_channels
     from outreach import conversation
+    from outreach.casework import jobs as casework_jobs
     from outreach.conversation import jobs as conversation_jobs
     from outreach.engine import tick
 
@@ -99,5 +100,5 @@ def build_services(
         reply_path=tick.ReplyPath(
             conversation.reply_handler(public_url=settings.public_url, identity=settings.identity)
         ),
-        daily_jobs=(*tick.DAILY_JOBS, *conversation_jobs.DAILY_JOBS),
+        daily_jobs=(*tick.DAILY_JOBS, *conversation_jobs.DAILY_JOBS, *casework_jobs.DAILY_JOBS),
     )

@@ -33,7 +33,7 @@ def test_a_daily_run_runs_every_job(services, clock) -> None:
     assert calls == ran
 
 
-def test_the_services_carry_the_engine_and_conversation_jobs(services) -> None:
+def test_the_services_carry_the_engine_conversation_and_casework_jobs(services) -> None:
     names = [job.name for job in services.daily_jobs]
     assert names == [
         "outbox_summary",
@@ -41,6 +41,7 @@ def test_the_services_carry_the_engine_and_conversation_jobs(services) -> None:
         "materialise_slots",
         "visit_reminders",
         "checkin",
+        "procedure_stages",
     ]
 
 

@@ -18,6 +18,7 @@ from outreach.casework.procedure import (
     next_deadline,
     paris_today,
     payment_deadline,
+    refresh_stages,
 )
 from outreach.models import Case
 
@@ -114,15 +115,42 @@ def test_today_is_the_day_in_france() -> None:
 
 
 def test_the_stage_is_the_latest_dated_step_or_the_ccapex_s_if_further() -> None:
-    assert derived_stage(_case()) is None
-    assert derived_stage(_case(date_cdp=date(2026, 1, 5))) == "cdp"
-    hearing = _case(date_cdp=date(2026, 1, 5), date_audience=date(2026, 6, 1))
-    assert derived_stage(hearing) == "audience"
-    assert derived_stage(_case(stage="jugement", date_cdp=date(2026, 1, 5))) == "jugement"
-    assert derived_stage(_case(stage="impaye")) == "impaye"
+    today = date(2026, 12, 4)
+    assert derived_stage(_case(), today=today) is None
+    assert derived_stage(_case(date_cdp=date(2026, 1, 5)), today=today) == "cdp"
+    hearing = _case(date_cdp=date(2026, 1, 5), date_assignation=date(2026, 11, 2))
+    hearing.date_audience = date(2027, 1, 18)
+    # The summons gives the hearing's date: the stage is "audience" once that day has come.
+    assert derived_stage(hearing, today=today) == "assignation"
+    assert derived_stage(hearing, today=date(2027, 1, 18)) == "audience"
+    judged = _case(stage="jugement", date_cdp=date(2026, 1, 5))
+    assert derived_stage(judged, today=today) == "jugement"
+    assert derived_stage(_case(stage="impaye"), today=today) == "impaye"
 
 
 def test_every_check_of_the_commandement_names_its_source() -> None:
     assert len(CDP_CHECKS) >= 8
     for key, _label, source in CDP_CHECKS:
         assert key and ("art." in source), key
+
+
+def test_the_daily_job_brings_stored_stages_up_to_their_dates(sessions, clock) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import make_case
+
+    with sessions.begin() as session:
+        case = make_case(session, clock=clock)
+        case.stage = None
+        case.date_cdp = date(2026, 1, 5)
+        case.date_assignation = date(2026, 2, 20)
+        case.date_audience = date(2026, 4, 2)
+        quiet = make_case(session, clock=clock)
+        quiet.stage = "impaye"
+        case_id, quiet_id = case.id, quiet.id
+    with sessions.begin() as session:
+        assert refresh_stages(session, today=date(2026, 3, 11)) == 1
+    with sessions.begin() as session:
+        assert session.get_one(Case, case_id).stage == "assignation"
+        assert session.get_one(Case, quiet_id).stage == "impaye"
+        assert refresh_stages(session, today=date(2026, 4, 2)) == 1
+    with sessions() as session:
+        assert session.get_one(Case, case_id).stage == "audience"

@@ -38,6 +38,7 @@ def _case_with_messages(session, clock, *, status: str) -> int:
     case = make_case(session, clock=clock, status=status, sector_code="lens", last_name="Oubliable")
     case.import_month = "2026-01"
     case.address = "1 rue Fictive"
+    case.outcome_comment = "Madame Oubliable est partie chez sa soeur"
     now = clock.now()
     for direction, status_, body in (("out", "delivered", "Bonjour"), ("in", "received", "OUI")):
         session.add(
@@ -108,6 +109,7 @@ def test_it_anonymises_only_closed_cases_past_the_limit_and_keeps_indicators(
         kept = session.scalars(select(Person.last_name).where(Person.case_id == active)).all()
         marker = session.get_one(Anonymisation, closed)
     assert (case.address, case.search_text, case.reference) == (None, "", f"ANON-{closed}")
+    assert case.outcome_comment is None
     assert bodies == ["", ""] and people == [] and points == []
     assert kept == ["Oubliable"]
     assert marker.reason == "retention"
@@ -165,7 +167,8 @@ def test_it_registers_the_daily_job(services) -> None:
 # column on one of these tables (a visit note, say) must be cleared by retention.anonymise and
 # tested below before it goes here.
 KEPT_TEXT_COLUMNS = {
-    "case_file": {"reference", "status", "stage", "language", "import_month", "search_text"},
+    "case_file": {"reference", "status", "stage", "language", "import_month", "search_text"}
+    | {"outcome", "status_before_close", "aside_reason"},
     "message": {"direction", "channel", "template", "language", "provider_id", "status"}
     | {"error_code", "error_kind", "encoding"},
     "inbox_item": {"kind", "outcome"},
@@ -184,7 +187,8 @@ KEPT_TEXT_COLUMNS = {
 }
 # Cleared (or replaced) by anonymise, checked by the tests of this file.
 CLEARED_TEXT_COLUMNS = {
-    "case_file": {"address", "postcode", "commune"},  # reference -> ANON-<id>, search_text -> ""
+    # reference -> ANON-<id>, search_text -> ""
+    "case_file": {"address", "postcode", "commune", "outcome_comment"},
     "message": {"address", "body", "raw", "choices", "template_values"},
     "inbox_item": {"note"},
     "engagement_step": {"detail"},

@@ -23,8 +23,12 @@ Deadlines (all dates are calendar days in France; no hour):
 from __future__ import annotations
 
 from calendar import monthrange
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
 
 from messages import N_, gettext
 from outreach.clock import PARIS
@@ -128,7 +132,7 @@ def deadlines(case: Case, *, today: date) -> list[Deadline]:
     if case.date_cql is not None:
         earliest = after_truce(add_months(case.date_cql, 2))
         found.append(Deadline("cql_end", earliest, SOURCES["cql_end"]))
-    if derived_stage(case) in ("jugement", "cql", "cfp"):
+    if derived_stage(case, today=today) in ("jugement", "cql", "cfp"):
         # Once eviction can be ordered, the truce matters: its next start, or its end.
         if in_truce(today):
             end_year = today.year if today.month <= TRUCE_ENDS[0] else today.year + 1
@@ -147,11 +151,22 @@ def next_deadline(case: Case, *, today: date) -> Deadline | None:
     return upcoming[0] if upcoming else None
 
 
-def derived_stage(case: Case) -> str | None:
-    """Where the procedure stands: the latest stage with a date, or the stage the CCAPEX gave
-    if that is further along (a file may give the stage without its date)."""
-    dated = [stage for stage, column in STAGE_DATES if getattr(case, column) is not None]
-    candidates = [stage for stage in (*dated[-1:], case.stage) if stage in STAGES]
+def derived_stage(case: Case, *, today: date) -> str | None:
+    """Where the procedure stands: the latest stage whose date has come, or the stage the CCAPEX
+    gave if that is further along (a file may give the stage without its date). A hearing date
+    is known from the summons on: the stage is "audience" only once that day has come."""
+    dates = {column: getattr(case, column) for _, column in STAGE_DATES}
+    return stage_from(case.stage, dates, today=today)
+
+
+def stage_from(given: str | None, dates: Mapping[str, date | None], *, today: date) -> str | None:
+    """derived_stage on plain values (the CCAPEX import writes rows, not objects)."""
+    dated = [
+        stage
+        for stage, column in STAGE_DATES
+        if (when := dates.get(column)) is not None and (column != "date_audience" or when <= today)
+    ]
+    candidates = [stage for stage in (*dated[-1:], given) if stage in STAGES]
     if not candidates:
         return None
     return max(candidates, key=STAGES.index)
@@ -220,3 +235,23 @@ VERDICTS = {
     "non_conforme": N_("not compliant"),
     "a_verifier": N_("to check"),
 }
+
+
+def refresh_stages(session: Session, *, today: date) -> int:
+    """Bring every case's stored stage up to its dates (a hearing day that came, a date typed
+    in); how many changed. The daily job (outreach.casework.jobs) runs it."""
+    columns = [getattr(Case, column) for _, column in STAGE_DATES]
+    rows = session.execute(
+        select(Case.id, Case.stage, *columns).where(
+            Case.status != "closed", or_(*(column.is_not(None) for column in columns))
+        )
+    ).all()
+    changed = []
+    for row in rows:
+        dates = {column: row[index + 2] for index, (_, column) in enumerate(STAGE_DATES)}
+        stage = stage_from(row.stage, dates, today=today)
+        if stage != row.stage:
+            changed.append({"id": row.id, "stage": stage})
+    if changed:
+        session.execute(update(Case), changed)
+    return len(changed)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
+from outreach.casework.procedure import paris_today, stage_from
 from outreach.ccapex.rows import CaseRow, LandlordRow
 from outreach.models import Case, ContactPoint, Landlord, Person
 from outreach.phones import Phone
@@ -136,7 +137,7 @@ def _case_values(context: Context, item: Prepared, landlord_id: int | None) -> d
     return {
         "reference": row.reference,
         "status": "new",
-        "stage": row.stage,
+        "stage": stage_from(row.stage, _dates(row), today=paris_today(context.now)),
         "date_cdp": row.date_cdp,
         "date_assignation": row.date_assignation,
         "date_audience": row.date_audience,
@@ -262,7 +263,7 @@ class Writes:
 def plan_update(context: Context, stored: Stored, item: Prepared, writes: Writes) -> list[str]:
     """Compare a row with what is stored; queue the writes; return the changed column names."""
     changed: list[str] = []
-    values = _merged_case_values(stored, item)
+    values = _merged_case_values(stored, item, now=context.now)
     case_changes = {name: value for name, value in values.items() if value != stored.values[name]}
     changed += [CASE_FIELDS[name] for name in case_changes]
     changed += _plan_person(context, stored, item.row, case_changes, writes)
@@ -282,7 +283,7 @@ def plan_update(context: Context, stored: Stored, item: Prepared, writes: Writes
     return changed
 
 
-def _merged_case_values(stored: Stored, item: Prepared) -> dict[str, Any]:
+def _merged_case_values(stored: Stored, item: Prepared, *, now: datetime) -> dict[str, Any]:
     row = item.row
     given: dict[str, str | int | date | None] = {
         "stage": row.stage,
@@ -296,7 +297,20 @@ def _merged_case_values(stored: Stored, item: Prepared) -> dict[str, Any]:
         "language": row.language,
         "sector_id": item.sector_id,
     }
-    return {name: stored.values[name] if value is None else value for name, value in given.items()}
+    merged = {
+        name: stored.values[name] if value is None else value for name, value in given.items()
+    }
+    today = paris_today(now)
+    merged["stage"] = stage_from(merged["stage"], merged, today=today)  # type: ignore[arg-type]
+    return merged
+
+
+def _dates(row: CaseRow) -> dict[str, date | None]:
+    return {
+        "date_cdp": row.date_cdp,
+        "date_assignation": row.date_assignation,
+        "date_audience": row.date_audience,
+    }
 
 
 def _plan_person(

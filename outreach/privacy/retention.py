@@ -299,10 +299,11 @@ def anonymise(session: Session, *, clock: Clock, case: Case, reason: str) -> Non
     case.people.clear()
     case.contact_points.clear()
     case.reference = f"ANON-{case.id}"
-    for name in ("address", "postcode", "commune", "debt_cents"):
+    for name in ("address", "postcode", "commune", "debt_cents", "outcome_comment"):
         setattr(case, name, None)
-    for name in ("date_cdp", "date_assignation", "date_audience"):
+    for name in ("date_cdp", "date_assignation", "date_audience", "date_jugement", "date_cql"):
         setattr(case, name, None)
+    case.date_cfp = case.lease_signed_on = None
     case.search_text = ""
     _forget_landlord(session, case)
     _clear_messages(
