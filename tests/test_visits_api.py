@@ -168,6 +168,9 @@ def test_a_visit_follows_its_case_when_a_re_import_moves_it(client, sessions, cl
         visit = session.get_one(Visit, ids[0])  # booked in Arras
         case = session.get_one(Case, visit.case_id)
         case.sector_id = session.scalar(select(Sector.id).where(Sector.code == "lens"))
+        # Booking made the visit's worker the case's worker, who would keep it wherever it goes;
+        # here nobody holds it, so only the sector decides.
+        case.assigned_worker_id = None
     clock.set(paris(2026, 3, 17, 9, 30))
 
     old = client.get("/api/visits", headers=arras.headers).json()["items"]

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, overload
 
 from fastapi import APIRouter, HTTPException, Query
+from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
-from api.routes.schemas import CaseListPublic, CasePublic
+from api.routes.schemas import (
+    CaseDetailPublic,
+    CaseListPublic,
+    CasePublic,
+    CloseCase,
+    ConsentPublic,
+    DeadlinePublic,
+    ProcedurePublic,
+    ReopenCase,
+    StepSummaryPublic,
+    VisitSummaryPublic,
+    WorkerPublic,
+)
+from api.services import Services
 from messages import gettext
 from outreach import audit
 from outreach.cases import CaseFilters, case_exists, get_case, list_cases
-from outreach.models import CASE_STATUSES, STAGES
+from outreach.casework.closing import ClosingError, close, reopen
+from outreach.casework.procedure import Deadline, paris_today
+from outreach.casework.summary import summarise
+from outreach.models import CASE_STATUSES, STAGES, Case, TeamUser
 
 router = APIRouter(prefix="/api", tags=["cases"])
 
@@ -56,14 +74,114 @@ def cases_index(
     )
 
 
-@router.get("/cases/{case_id}", response_model=CasePublic)
+@router.get("/cases/{case_id}", response_model=CaseDetailPublic)
 def case_show(
     case_id: RowId, session: SessionDep, services: ServicesDep, user: CurrentUser
-) -> CasePublic:
+) -> CaseDetailPublic:
+    case = _visible(session, user=user, case_id=case_id)
+    audit.record(session, clock=services.clock, actor=user, action="case.read", case_id=case.id)
+    return _detail(session, case, services)
+
+
+@router.post(
+    "/cases/{case_id}/close",
+    response_model=CaseDetailPublic,
+    responses={409: {"description": "Already closed, a visit still booked, or a bad outcome."}},
+)
+def case_close(
+    case_id: RowId,
+    payload: CloseCase,
+    session: SessionDep,
+    services: ServicesDep,
+    user: CurrentUser,
+) -> CaseDetailPublic:
+    """Close the case with its outcome: its sequences stop and nothing more is sent to it."""
+    case = _visible(session, user=user, case_id=case_id)
+    try:
+        close(
+            session,
+            clock=services.clock,
+            case=case,
+            outcome=payload.outcome,
+            comment=payload.comment,
+            actor=user,
+        )
+    except ClosingError as refusal:
+        raise HTTPException(409, detail=str(refusal)) from None
+    return _detail(session, case, services)
+
+
+@router.post(
+    "/cases/{case_id}/reopen",
+    response_model=CaseDetailPublic,
+    responses={409: {"description": "Not closed, or anonymised."}},
+)
+def case_reopen(
+    case_id: RowId,
+    payload: ReopenCase,
+    session: SessionDep,
+    services: ServicesDep,
+    user: CurrentUser,
+) -> CaseDetailPublic:
+    """Reopen a closed case where it stood; the reason is kept in its notes."""
+    case = _visible(session, user=user, case_id=case_id)
+    try:
+        reopen(session, clock=services.clock, case=case, reason=payload.reason, actor=user)
+    except ClosingError as refusal:
+        raise HTTPException(409, detail=str(refusal)) from None
+    return _detail(session, case, services)
+
+
+def _visible(session: Session, *, user: TeamUser, case_id: int) -> Case:
     case = get_case(session, user=user, case_id=case_id)
     if case is None:
         if case_exists(session, case_id=case_id):
             raise HTTPException(403, detail=gettext("This case is not in your sectors."))
         raise HTTPException(404, detail=gettext("Case not found."))
-    audit.record(session, clock=services.clock, actor=user, action="case.read", case_id=case.id)
-    return CasePublic.model_validate(case)
+    return case
+
+
+def _detail(session: Session, case: Case, services: Services) -> CaseDetailPublic:
+    today = paris_today(services.clock.now())
+    summary = summarise(session, case=case, today=today)
+    procedure = summary.procedure
+    base = CasePublic.model_validate(case).model_dump()
+    return CaseDetailPublic(
+        **base,
+        outcome=case.outcome,
+        outcome_comment=case.outcome_comment,
+        closed_at=case.closed_at,
+        aside_reason=case.aside_reason,
+        assigned_worker=(
+            WorkerPublic.model_validate(summary.assigned_worker)
+            if summary.assigned_worker
+            else None
+        ),
+        procedure=ProcedurePublic(
+            stage=procedure.stage,
+            **procedure.dates,
+            lease_signed_on=procedure.lease_signed_on,
+            next_deadline=_deadline(procedure.next_deadline, today),
+            deadlines=[_deadline(deadline, today) for deadline in procedure.deadlines],
+        ),
+        visit=VisitSummaryPublic.model_validate(summary.visit) if summary.visit else None,
+        consents=[ConsentPublic.model_validate(record) for record in summary.consents],
+        steps=[StepSummaryPublic.model_validate(step) for step in summary.steps],
+    )
+
+
+@overload
+def _deadline(deadline: Deadline, today: date) -> DeadlinePublic: ...
+@overload
+def _deadline(deadline: None, today: date) -> None: ...
+def _deadline(deadline: Deadline | None, today: date) -> DeadlinePublic | None:
+    if deadline is None:
+        return None
+    return DeadlinePublic(
+        kind=deadline.kind,
+        date=deadline.on,
+        days_left=deadline.days_left(today),
+        label=deadline.label,
+        source=deadline.source,
+        assumed=deadline.assumed,
+    )

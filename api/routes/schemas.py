@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from outreach.models import Sector
 
@@ -66,6 +66,92 @@ class CasePublic(BaseModel):
     @classmethod
     def _sector_code(cls, value: object) -> object:
         return sector_code(value)
+
+
+class WorkerPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+
+
+class DeadlinePublic(BaseModel):
+    kind: str = Field(description="cdp_payment, hearing, cql_end, truce_starts or truce_ends")
+    date: date
+    days_left: int
+    label: str
+    source: str = Field(description="the article or document the date comes from")
+    assumed: bool = Field(
+        description="cdp_payment only: six weeks assumed because the lease date is unknown"
+    )
+
+
+class ProcedurePublic(BaseModel):
+    stage: str | None
+    date_cdp: date | None
+    date_assignation: date | None
+    date_audience: date | None
+    date_jugement: date | None
+    date_cql: date | None
+    date_cfp: date | None
+    lease_signed_on: date | None
+    next_deadline: DeadlinePublic | None
+    deadlines: list[DeadlinePublic]
+
+
+class VisitSummaryPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    worker_id: int | None
+
+
+class ConsentPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    purpose: str
+    decision: str
+    channel: str
+    recorded_at: datetime
+
+
+class StepSummaryPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    status: str
+    due_date: date | None
+
+
+class CaseDetailPublic(CasePublic):
+    """One case with what casework needs first (GET /api/cases/{id})."""
+
+    outcome: str | None
+    outcome_comment: str | None
+    closed_at: datetime | None
+    aside_reason: str | None
+    assigned_worker: WorkerPublic | None
+    procedure: ProcedurePublic
+    visit: VisitSummaryPublic | None
+    consents: list[ConsentPublic]
+    steps: list[StepSummaryPublic]
+
+
+class CloseCase(BaseModel):
+    outcome: str = Field(
+        description="kept_home, repayment_plan, debt_cleared, rehoused, referred,"
+        " refused, unreachable, moved_out, evicted or other",
+        max_length=30,
+    )
+    comment: str = Field(default="", max_length=2000)
+
+
+class ReopenCase(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class CaseListPublic(BaseModel):
