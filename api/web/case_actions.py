@@ -19,8 +19,9 @@ from api.web.auth import FormUserDep, require_coordinator
 from api.web.case_page import render_case
 from api.web.rendering import PageError
 from messages import gettext
-from outreach import audit
-from outreach.models import TeamUser
+from outreach.casework.assignment import AssignmentError
+from outreach.casework.assignment import assign as assign_case
+from outreach.casework.closing import ClosingError, close, reopen
 from outreach.sending.send_now import NotSendable
 from outreach.team.followup import (
     FollowupError,
@@ -155,20 +156,67 @@ def assign(
     require_coordinator(web)
     case = visible_case(session, user=web.user, case_id=case_id)
     worker_id = int(worker) if worker.isdigit() else None
-    if worker_id is not None and session.get(TeamUser, worker_id) is None:
-        raise PageError(422, gettext("Unknown team member."))
-    if case.assigned_worker_id != worker_id:
-        case.assigned_worker_id = worker_id
-        case.updated_at = services.clock.now()
-        audit.record(
+    try:
+        assign_case(session, clock=services.clock, case=case, worker_id=worker_id, actor=web.user)
+    except AssignmentError:
+        raise PageError(422, gettext("Unknown team member.")) from None
+    return _back(case.id, "assignment")
+
+
+@router.post("/cases/{case_id}/take")
+def take(case_id: RowId, session: SessionDep, services: ServicesDep, web: FormUserDep) -> Response:
+    """ "Je prends ce dossier": the worker becomes the case's worker."""
+    case = visible_case(session, user=web.user, case_id=case_id)
+    assign_case(session, clock=services.clock, case=case, worker_id=web.user.id, actor=web.user)
+    return _back(case.id, "assignment")
+
+
+@router.post("/cases/{case_id}/close")
+def close_case(
+    case_id: RowId,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+    outcome: ShortText = "",
+    comment: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    case = visible_case(session, user=web.user, case_id=case_id)
+    try:
+        close(
             session,
             clock=services.clock,
+            case=case,
+            outcome=outcome,
+            comment=comment,
             actor=web.user,
-            action="case.assign",
-            case_id=case.id,
-            worker_id=worker_id,
         )
-    return _back(case.id, "assignment")
+    except ClosingError as refusal:
+        return render_case(
+            request, session, services, web, case,
+            errors={"closing": str(refusal)}, drafts={"comment": comment}, status_code=409,
+        )  # fmt: skip
+    return _back(case.id, "closing")
+
+
+@router.post("/cases/{case_id}/reopen")
+def reopen_case(
+    case_id: RowId,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    case = visible_case(session, user=web.user, case_id=case_id)
+    try:
+        reopen(session, clock=services.clock, case=case, reason=reason, actor=web.user)
+    except ClosingError as refusal:
+        return render_case(
+            request, session, services, web, case,
+            errors={"closing": str(refusal)}, drafts={"reason": reason}, status_code=409,
+        )  # fmt: skip
+    return _back(case.id, "closing")
 
 
 def parse_date(text: str) -> date | None:

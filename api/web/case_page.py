@@ -4,6 +4,7 @@ assignment and notes; and the printable engagement contract.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,7 +18,13 @@ from api.web.access import visible_case
 from api.web.auth import WebUser, WebUserDep
 from api.web.labels import CASE_STATUS_LABELS, STAGE_LABELS, label
 from api.web.rendering import render
+from messages import gettext
 from outreach import audit
+from outreach.casework.closing import OUTCOMES as CLOSING_OUTCOMES
+from outreach.casework.closing import outcome_label as closing_outcome_label
+from outreach.casework.lifecycle import OUT_OF_SCOPE_REASONS
+from outreach.casework.procedure import DATE_LABELS, countdown, paris_today
+from outreach.casework.summary import procedure_of
 from outreach.clock import PARIS
 from outreach.models import Case, TeamUser
 from outreach.models.followup import STEP_KINDS, STEP_STATUSES
@@ -94,6 +101,10 @@ def render_case(
         "step_kinds": [(kind, step_kind_label(kind)) for kind in STEP_KINDS],
         "step_statuses": [(status, step_status_label(status)) for status in STEP_STATUSES],
         "workers": _workers(session) if web.user.is_coordinator else [],
+        "procedure": _procedure(case, today=paris_today(services.clock.now())),
+        "closing": _closing(session, case),
+        "outcomes": [(code, closing_outcome_label(code)) for code in CLOSING_OUTCOMES],
+        "aside_reasons": [(code, gettext(text)) for code, text in OUT_OF_SCOPE_REASONS.items()],
         "errors": errors or {},
         "drafts": drafts or {},
     }
@@ -123,6 +134,48 @@ def _facts(case: Case) -> dict[str, Any]:
         if case.debt_cents is not None
         else None,
     }
+
+
+def _procedure(case: Case, *, today: date) -> dict[str, Any]:
+    """The procedure panel: where it stands, what is next and in how many days, the dates."""
+    procedure = procedure_of(case, today=today)
+    upcoming = procedure.next_deadline
+    return {
+        "stage": label(STAGE_LABELS, procedure.stage),
+        "next": {
+            "label": upcoming.label,
+            "date": _day(upcoming.on),
+            "countdown": countdown(upcoming, today),
+            "urgent": upcoming.days_left(today) <= 14,
+            "assumed": upcoming.assumed,
+            "source": upcoming.source,
+        }
+        if upcoming
+        else None,
+        "dates": [
+            (gettext(DATE_LABELS[column]), _day(value))
+            for column, value in procedure.dates.items()
+            if value is not None
+        ],
+        "lease": _day(case.lease_signed_on) if case.lease_signed_on else None,
+        "needs_lease": case.date_cdp is not None and case.lease_signed_on is None,
+    }
+
+
+def _closing(session: Session, case: Case) -> dict[str, Any] | None:
+    if case.status != "closed":
+        return None
+    closer = session.get(TeamUser, case.closed_by_id) if case.closed_by_id else None
+    return {
+        "outcome": closing_outcome_label(case.outcome),
+        "comment": case.outcome_comment,
+        "at": case.closed_at,
+        "by": closer.name if closer else None,
+    }
+
+
+def _day(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
 
 
 def _point(point: Any) -> dict[str, Any]:

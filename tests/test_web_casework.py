@@ -1,0 +1,87 @@
+"""The case page's casework: the procedure with its next deadline, taking a case, closing and
+reopening it (outreach.casework through api/web)."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from outreach.models import AuditEvent, Case
+from tests.factories import make_case
+from tests.web_support import csrf_of, https_client, make_member, sign_in
+
+
+@pytest.fixture
+def web(app):  # type: ignore[no-untyped-def]
+    yield from https_client(app)
+
+
+def _open(web, case_id: int) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    response = web.get(f"/cases/{case_id}")
+    assert response.status_code == 200
+    return html.unescape(response.text), csrf_of(response.text)
+
+
+def test_the_page_counts_down_to_the_next_deadline(web, sessions, clock) -> None:
+    worker = make_member(sessions, clock, sectors=("arras",))
+    with sessions.begin() as session:
+        case = make_case(session, clock=clock, sector_code="arras")
+        # Today (frozen) is 11 March 2026: six weeks after 16 February is 30 March, in 19 days.
+        case.date_cdp = date(2026, 2, 16)
+        case_id = case.id
+    sign_in(web, worker.email)
+    page, _ = _open(web, case_id)
+    assert "<strong>J-19</strong> · Fin du délai pour payer (commandement de payer) le 30/03/2026" in page
+    assert "Date du bail inconnue" in page and "art. 24" in page
+    with sessions.begin() as session:
+        session.get_one(Case, case_id).lease_signed_on = date(2020, 5, 1)
+    page, _ = _open(web, case_id)
+    assert "<strong>J-36</strong> · Fin du délai pour payer (commandement de payer) le 16/04/2026" in page
+    assert "Date du bail inconnue" not in page
+
+
+def test_a_worker_takes_the_case(web, sessions, clock) -> None:
+    worker = make_member(sessions, clock, sectors=("arras",))
+    with sessions.begin() as session:
+        case_id = make_case(session, clock=clock, sector_code="arras").id
+    sign_in(web, worker.email)
+    page, csrf = _open(web, case_id)
+    assert "Personne n'est chargé de ce dossier" in page or "Personne" in page
+    response = web.post(f"/cases/{case_id}/take", data={"csrf": csrf}, follow_redirects=False)
+    assert response.status_code == 303
+    page, _ = _open(web, case_id)
+    assert "Je prends ce dossier" not in page
+    with sessions() as session:
+        assert session.get_one(Case, case_id).assigned_worker_id == worker.id
+        assert session.scalar(select(AuditEvent).where(AuditEvent.action == "case.assign"))
+
+
+def test_a_case_is_closed_and_reopened_from_its_page(web, sessions, clock) -> None:
+    worker = make_member(sessions, clock, sectors=("arras",))
+    with sessions.begin() as session:
+        case_id = make_case(session, clock=clock, sector_code="arras").id
+    sign_in(web, worker.email)
+    page, csrf = _open(web, case_id)
+    refused = web.post(f"/cases/{case_id}/close", data={"outcome": "", "csrf": csrf})
+    assert refused.status_code == 409
+    assert "Choisissez l'issue du dossier." in html.unescape(refused.text)
+    response = web.post(
+        f"/cases/{case_id}/close",
+        data={"outcome": "rehoused", "comment": "Logement trouvé par le SIAO", "csrf": csrf},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    page, csrf = _open(web, case_id)
+    assert "Dossier clos" in page and "relogement" in page and "Logement trouvé" in page
+    assert 'class="tag">clos<' in page
+    response = web.post(
+        f"/cases/{case_id}/reopen",
+        data={"reason": "Le relogement est tombé", "csrf": csrf},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    page, _ = _open(web, case_id)
+    assert "Clore le dossier" in page and "Dossier rouvert : Le relogement est tombé" in page
