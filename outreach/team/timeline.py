@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from messages import N_, gettext, ngettext
 from messages.formatting import visit_date
+from outreach.casework.closing import outcome_label as closing_outcome_label
+from outreach.casework.lifecycle import OUT_OF_SCOPE_REASONS
 from outreach.conversation.timeline import consent_entries, decision_entries, visit_entries
 from outreach.models import (
     AuditEvent,
@@ -40,7 +42,14 @@ from outreach.team.timeline_entry import (
 )
 
 IMPORT_BATCHES = 36  # three years of monthly lists
-AUDIT_ACTIONS = ("case.opt_out", "case.opt_in", "case.assign")
+AUDIT_ACTIONS = (
+    "case.opt_out",
+    "case.opt_in",
+    "case.assign",
+    "case.close",
+    "case.reopen",
+    "case.out_of_scope",
+)
 
 
 def build_timeline(session: Session, *, case: Case) -> list[TimelineEntry]:
@@ -308,12 +317,17 @@ SEQUENCE_ENDS = {
     "finished": N_("Automatic messages over: every message was sent"),
     "sequence_over": N_("Automatic messages over: every message was sent"),
     "stopped": N_("Automatic messages stopped"),
+    "closed": N_("Automatic messages stopped: the case was closed"),
+    "out_of_scope": N_("Automatic messages stopped: the case is out of scope"),
 }
 
 EVENT_TITLES = {
     "case.opt_out": N_("The household opted out (STOP): no more messages"),
     "case.opt_in": N_("The household opted back in"),
     "case.assign": N_("Case assignment changed"),
+    "case.close": N_("Case closed"),
+    "case.reopen": N_("Case reopened"),
+    "case.out_of_scope": N_("Case set out of scope"),
 }
 
 
@@ -322,6 +336,13 @@ def _event_entry(context: TimelineContext, event: AuditEvent) -> TimelineEntry:
     if event.action == "case.assign":
         worker = (event.detail or {}).get("worker_id")
         facts.append(context.users.get(worker, gettext("nobody")) if worker else gettext("nobody"))
+    if event.action == "case.close":
+        facts.append(closing_outcome_label((event.detail or {}).get("outcome")))
+    if event.action == "case.out_of_scope":
+        reason = (event.detail or {}).get("reason")
+        facts.append(
+            gettext(OUT_OF_SCOPE_REASONS[reason]) if reason in OUT_OF_SCOPE_REASONS else ""
+        )
     if event.actor_id:
         facts.append(gettext("by {name}", name=context.users.get(event.actor_id, "?")))
     return TimelineEntry(

@@ -272,3 +272,31 @@ def test_the_team_page_reads_well(page: Page, live_server: LiveServer) -> None:
     expect(page.get_by_role("button", name="Désactiver").first).to_be_visible()
     screenshot(page, "team")
     _check_accessible_basics(page)
+
+
+def test_a_worker_takes_a_case_sees_its_deadline_and_closes_it(
+    page: Page, live_server: LiveServer
+) -> None:
+    from datetime import date
+
+    member = _member(live_server, sectors=("arras",))
+    case_id = _case(live_server, phone=105, last_name="Procédure")
+    with live_server.sessions.begin() as session:
+        case = session.get_one(Case, case_id)
+        case.date_cdp = date(2026, 2, 16)  # six weeks: 30 March, 19 days after "today"
+    _sign_in(page, member.email)
+    page.goto(f"/cases/{case_id}")
+    procedure = page.locator("#procedure")
+    expect(procedure).to_contain_text("J-19")
+    expect(procedure).to_contain_text("Date du bail inconnue")
+    page.get_by_role("button", name="Je prends ce dossier").click()
+    expect(page.locator("#assignment")).not_to_contain_text("Personne n'est chargé")
+    screenshot(page, "case-procedure")
+    _check_accessible_basics(page)
+    page.get_by_label("Issue").select_option("kept_home")
+    page.get_by_label("Commentaire (facultatif)").fill("Plan FSL accordé, loyer repris")
+    page.get_by_role("button", name="Clore le dossier").click()
+    expect(page.locator("#closing")).to_contain_text("maintien dans le logement")
+    expect(page.locator(".case-head__tags")).to_contain_text("clos")
+    screenshot(page, "case-closed")
+    _check_accessible_basics(page)
