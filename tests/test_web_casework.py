@@ -34,12 +34,18 @@ def test_the_page_counts_down_to_the_next_deadline(web, sessions, clock) -> None
         case_id = case.id
     sign_in(web, worker.email)
     page, _ = _open(web, case_id)
-    assert "<strong>J-19</strong> · Fin du délai pour payer (commandement de payer) le 30/03/2026" in page
+    assert (
+        "<strong>J-19</strong> · Fin du délai pour payer (commandement de payer) le 30/03/2026"
+        in page
+    )
     assert "Date du bail inconnue" in page and "art. 24" in page
     with sessions.begin() as session:
         session.get_one(Case, case_id).lease_signed_on = date(2020, 5, 1)
     page, _ = _open(web, case_id)
-    assert "<strong>J-36</strong> · Fin du délai pour payer (commandement de payer) le 16/04/2026" in page
+    assert (
+        "<strong>J-36</strong> · Fin du délai pour payer (commandement de payer) le 16/04/2026"
+        in page
+    )
     assert "Date du bail inconnue" not in page
 
 
