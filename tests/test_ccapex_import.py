@@ -108,6 +108,9 @@ def test_it_imports_a_full_row_with_everything_in_its_place(
             date(2026, 2, 20),
             date(2026, 4, 16),
         )
+        # Today is 11 March: the CDP's six weeks (15 January, lease date unknown) ended on
+        # 26 February; the hearing of 16 April is the next deadline.
+        assert (case.next_deadline_on, case.next_deadline_kind) == (date(2026, 4, 16), "hearing")
         assert case.debt_cents == 123456
         assert (case.address, case.postcode, case.commune) == ("3 rue de l'Essai", "62000", "Arras")
         assert case.sector is not None and case.sector.code == "arras"

@@ -18,7 +18,7 @@ from outreach.casework.procedure import (
     next_deadline,
     paris_today,
     payment_deadline,
-    refresh_stages,
+    refresh_procedures,
 )
 from outreach.models import Case
 
@@ -134,7 +134,7 @@ def test_every_check_of_the_commandement_names_its_source() -> None:
         assert key and ("art." in source), key
 
 
-def test_the_daily_job_brings_stored_stages_up_to_their_dates(sessions, clock) -> None:  # type: ignore[no-untyped-def]
+def test_the_daily_job_brings_stored_stages_and_deadlines_up_to_date(sessions, clock) -> None:  # type: ignore[no-untyped-def]
     from tests.factories import make_case
 
     with sessions.begin() as session:
@@ -147,10 +147,19 @@ def test_the_daily_job_brings_stored_stages_up_to_their_dates(sessions, clock) -
         quiet.stage = "impaye"
         case_id, quiet_id = case.id, quiet.id
     with sessions.begin() as session:
-        assert refresh_stages(session, today=date(2026, 3, 11)) == 1
+        assert refresh_procedures(session, today=date(2026, 3, 11)) == 1
     with sessions.begin() as session:
-        assert session.get_one(Case, case_id).stage == "assignation"
+        stored = session.get_one(Case, case_id)
+        assert (stored.stage, stored.next_deadline_on, stored.next_deadline_kind) == (
+            "assignation",
+            date(2026, 4, 2),
+            "hearing",
+        )
         assert session.get_one(Case, quiet_id).stage == "impaye"
-        assert refresh_stages(session, today=date(2026, 4, 2)) == 1
-    with sessions() as session:
+        assert refresh_procedures(session, today=date(2026, 3, 12)) == 0  # nothing moved
+        assert refresh_procedures(session, today=date(2026, 4, 2)) == 1
+    with sessions.begin() as session:
         assert session.get_one(Case, case_id).stage == "audience"
+        assert refresh_procedures(session, today=date(2026, 4, 3)) == 1
+    with sessions() as session:
+        assert session.get_one(Case, case_id).next_deadline_on is None  # the hearing is past

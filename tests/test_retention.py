@@ -168,7 +168,7 @@ def test_it_registers_the_daily_job(services) -> None:
 # tested below before it goes here.
 KEPT_TEXT_COLUMNS = {
     "case_file": {"reference", "status", "stage", "language", "import_month", "search_text"}
-    | {"outcome", "status_before_close", "aside_reason"},
+    | {"outcome", "status_before_close", "aside_reason", "next_deadline_kind"},
     "message": {"direction", "channel", "template", "language", "provider_id", "status"}
     | {"error_code", "error_kind", "encoding"},
     "inbox_item": {"kind", "outcome"},

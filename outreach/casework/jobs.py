@@ -1,10 +1,10 @@
-"""The casework's daily job: each case's procedure stage follows its dates."""
+"""The casework's daily job: each case's procedure stage and next deadline follow its dates."""
 
 from __future__ import annotations
 
 import logging
 
-from outreach.casework.procedure import paris_today, refresh_stages
+from outreach.casework.procedure import paris_today, refresh_procedures
 from outreach.engine.dispatcher import Dispatcher
 from outreach.engine.tick import DailyJob
 
@@ -13,8 +13,8 @@ log = logging.getLogger(__name__)
 
 def _stages_job(dispatcher: Dispatcher) -> int:
     with dispatcher.sessions.begin() as session:
-        changed = refresh_stages(session, today=paris_today(dispatcher.clock.now()))
-    log.info("procedure stages brought up to their dates: %d", changed)
+        changed = refresh_procedures(session, today=paris_today(dispatcher.clock.now()))
+    log.info("procedure stages and deadlines brought up to date: %d cases", changed)
     return changed
 
 

@@ -26,6 +26,7 @@ from calendar import monthrange
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -237,21 +238,51 @@ VERDICTS = {
 }
 
 
-def refresh_stages(session: Session, *, today: date) -> int:
-    """Bring every case's stored stage up to its dates (a hearing day that came, a date typed
-    in); how many changed. The daily job (outreach.casework.jobs) runs it."""
+def procedure_fields(
+    given_stage: str | None,
+    dates: Mapping[str, date | None],
+    lease_signed_on: date | None,
+    *,
+    today: date,
+) -> dict[str, Any]:
+    """The stored columns that follow from the dates: the stage and the nearest deadline."""
+    probe = Case(stage=given_stage, lease_signed_on=lease_signed_on)
+    for _, column in STAGE_DATES:
+        setattr(probe, column, dates.get(column))
+    upcoming = next_deadline(probe, today=today)
+    return {
+        "stage": stage_from(given_stage, dates, today=today),
+        "next_deadline_on": upcoming.on if upcoming else None,
+        "next_deadline_kind": upcoming.kind if upcoming else None,
+    }
+
+
+def apply_dates(case: Case, *, today: date) -> None:
+    """After a date of the procedure changed: bring the stage and the next deadline up to it."""
+    dates = {column: getattr(case, column) for _, column in STAGE_DATES}
+    fields = procedure_fields(case.stage, dates, case.lease_signed_on, today=today)
+    for name, value in fields.items():
+        setattr(case, name, value)
+
+
+def refresh_procedures(session: Session, *, today: date) -> int:
+    """Bring every open case's stored stage and next deadline up to its dates and today (a
+    hearing day that came, a deadline passed); how many changed. The daily job
+    (outreach.casework.jobs) runs it."""
     columns = [getattr(Case, column) for _, column in STAGE_DATES]
+    stored = (Case.stage, Case.next_deadline_on, Case.next_deadline_kind)
     rows = session.execute(
-        select(Case.id, Case.stage, *columns).where(
-            Case.status != "closed", or_(*(column.is_not(None) for column in columns))
+        select(Case.id, Case.lease_signed_on, *stored, *columns).where(
+            Case.status != "closed",
+            or_(Case.next_deadline_on.is_not(None), *(column.is_not(None) for column in columns)),
         )
     ).all()
     changed = []
     for row in rows:
-        dates = {column: row[index + 2] for index, (_, column) in enumerate(STAGE_DATES)}
-        stage = stage_from(row.stage, dates, today=today)
-        if stage != row.stage:
-            changed.append({"id": row.id, "stage": stage})
+        dates = {column: row[index + 5] for index, (_, column) in enumerate(STAGE_DATES)}
+        fields = procedure_fields(row.stage, dates, row.lease_signed_on, today=today)
+        if tuple(fields.values()) != (row.stage, row.next_deadline_on, row.next_deadline_kind):
+            changed.append({"id": row.id, **fields})
     if changed:
         session.execute(update(Case), changed)
     return len(changed)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from outreach.casework.procedure import paris_today, stage_from
+from outreach.casework.procedure import paris_today, procedure_fields
 from outreach.ccapex.rows import CaseRow, LandlordRow
 from outreach.models import Case, ContactPoint, Landlord, Person
 from outreach.phones import Phone
@@ -33,6 +33,16 @@ CASE_FIELDS = {
     "language": "langue",
     "sector_id": "secteur",
 }
+# Read with the row but never given by a file: what the stage and the next deadline also depend on
+# (dates and the lease typed in by the team) and the stored deadline itself.
+PROCEDURE_FIELDS = (
+    "lease_signed_on",
+    "date_jugement",
+    "date_cql",
+    "date_cfp",
+    "next_deadline_on",
+    "next_deadline_kind",
+)
 LANDLORD_FIELDS = {"name": "bailleur_nom", "phone": "bailleur_telephone", "email": "bailleur_email"}
 
 
@@ -137,7 +147,7 @@ def _case_values(context: Context, item: Prepared, landlord_id: int | None) -> d
     return {
         "reference": row.reference,
         "status": "new",
-        "stage": stage_from(row.stage, _dates(row), today=paris_today(context.now)),
+        **procedure_fields(row.stage, _dates(row), None, today=paris_today(context.now)),
         "date_cdp": row.date_cdp,
         "date_assignation": row.date_assignation,
         "date_audience": row.date_audience,
@@ -195,7 +205,7 @@ def _landlord_values(landlord: LandlordRow) -> dict[str, Any]:
 
 def load_stored(session: Session, references: list[str]) -> dict[str, Stored]:
     """What is stored for these references, in four queries whatever their number."""
-    columns = [getattr(Case, name) for name in CASE_FIELDS]
+    columns = [getattr(Case, name) for name in (*CASE_FIELDS, *PROCEDURE_FIELDS)]
     rows = session.execute(
         select(Case.id, Case.reference, Case.landlord_id, *columns).where(
             Case.reference.in_(references)
@@ -205,7 +215,7 @@ def load_stored(session: Session, references: list[str]) -> dict[str, Stored]:
         row.reference: Stored(
             id=row.id,
             landlord_id=row.landlord_id,
-            values={name: getattr(row, name) for name in CASE_FIELDS},
+            values={name: getattr(row, name) for name in (*CASE_FIELDS, *PROCEDURE_FIELDS)},
         )
         for row in rows
     }
@@ -265,11 +275,11 @@ def plan_update(context: Context, stored: Stored, item: Prepared, writes: Writes
     changed: list[str] = []
     values = _merged_case_values(stored, item, now=context.now)
     case_changes = {name: value for name, value in values.items() if value != stored.values[name]}
-    changed += [CASE_FIELDS[name] for name in case_changes]
+    changed += [CASE_FIELDS[name] for name in case_changes if name in CASE_FIELDS]
     changed += _plan_person(context, stored, item.row, case_changes, writes)
     changed += _plan_phones(context, stored, item.row.phones, writes)
     changed += _plan_landlord(context, stored, item.row.landlord, case_changes, writes)
-    if changed:
+    if changed or case_changes:  # a deadline moved with a date, or with the days
         writes.cases.append(
             {
                 "id": stored.id,
@@ -300,8 +310,10 @@ def _merged_case_values(stored: Stored, item: Prepared, *, now: datetime) -> dic
     merged = {
         name: stored.values[name] if value is None else value for name, value in given.items()
     }
+    dates = {**stored.values, **merged}
+    lease = stored.values.get("lease_signed_on")
     today = paris_today(now)
-    merged["stage"] = stage_from(merged["stage"], merged, today=today)  # type: ignore[arg-type]
+    merged.update(procedure_fields(merged["stage"], dates, lease, today=today))  # type: ignore[arg-type]
     return merged
 
 

@@ -70,6 +70,10 @@ class Case(Base):
     date_cql: Mapped[date | None] = mapped_column(Date)  # commandement de quitter les lieux
     date_cfp: Mapped[date | None] = mapped_column(Date)  # concours de la force publique
     lease_signed_on: Mapped[date | None] = mapped_column(Date)  # the CDP's time to pay hangs on it
+    # The nearest deadline of the procedure to come (outreach/casework/procedure.py), kept with the
+    # dates and each morning, so the case list sorts by it.
+    next_deadline_on: Mapped[date | None] = mapped_column(Date, index=True)
+    next_deadline_kind: Mapped[str | None] = mapped_column(String(20))
     # Closing (outreach/casework/closing.py): the outcome, who closed it and when, and where the
     # case stood (reopening puts it back there).
     outcome: Mapped[str | None] = mapped_column(String(30), index=True)

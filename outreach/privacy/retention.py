@@ -303,7 +303,8 @@ def anonymise(session: Session, *, clock: Clock, case: Case, reason: str) -> Non
         setattr(case, name, None)
     for name in ("date_cdp", "date_assignation", "date_audience", "date_jugement", "date_cql"):
         setattr(case, name, None)
-    case.date_cfp = case.lease_signed_on = None
+    case.date_cfp = case.lease_signed_on = case.next_deadline_on = None
+    case.next_deadline_kind = None
     case.search_text = ""
     _forget_landlord(session, case)
     _clear_messages(
