@@ -33,6 +33,8 @@ SORTS = {
     "month": (Case.import_month.desc(), Case.id.desc()),
     "updated": (Case.updated_at.desc(), Case.id.desc()),
     "last_contact": (Case.last_contact_at.desc().nulls_last(), Case.id.desc()),
+    # The procedure's nearest deadline first (outreach.casework.procedure keeps it on the case).
+    "deadline": (Case.next_deadline_on.asc().nulls_last(), Case.id.asc()),
 }
 DEFAULT_SORT = "newest"
 

@@ -163,3 +163,12 @@ def test_the_daily_job_brings_stored_stages_and_deadlines_up_to_date(sessions, c
         assert refresh_procedures(session, today=date(2026, 4, 3)) == 1
     with sessions() as session:
         assert session.get_one(Case, case_id).next_deadline_on is None  # the hearing is past
+
+
+def test_while_the_two_months_after_the_order_to_leave_run_the_truce_is_not_a_deadline() -> None:
+    case = _case(date_cql=date(2026, 2, 23))  # two months: 23 April, after the truce
+    found = next_deadline(case, today=date(2026, 3, 11))
+    assert found is not None and (found.kind, found.on) == ("cql_end", date(2026, 4, 23))
+    # Once they are over, eviction may come any day outside the truce: its next start counts.
+    later = next_deadline(case, today=date(2026, 5, 1))
+    assert later is not None and (later.kind, later.on) == ("truce_starts", date(2026, 11, 1))

@@ -91,3 +91,29 @@ def test_a_case_is_closed_and_reopened_from_its_page(web, sessions, clock) -> No
     assert response.status_code == 303
     page, _ = _open(web, case_id)
     assert "Clore le dossier" in page and "Dossier rouvert : Le relogement est tombé" in page
+
+
+def test_the_case_list_sorts_by_the_nearest_deadline_and_shows_it(web, sessions, clock) -> None:
+    from outreach.casework.procedure import apply_dates, paris_today
+
+    worker = make_member(sessions, clock, sectors=("arras",))
+    today = paris_today(clock.now())  # 11 March 2026
+    with sessions.begin() as session:
+        names = []
+        for name, dates in (
+            ("Lointain", {"date_audience": date(2026, 6, 30)}),
+            ("Aucune", {}),
+            ("Proche", {"date_cdp": date(2026, 2, 16)}),  # six weeks: 30 March
+            ("Moyen", {"date_cql": date(2026, 2, 23)}),  # two months: 23 April
+        ):
+            case = make_case(session, clock=clock, sector_code="arras", last_name=name)
+            for column, value in dates.items():
+                setattr(case, column, value)
+            apply_dates(case, today=today)
+            names.append(name)
+    sign_in(web, worker.email)
+    page = html.unescape(web.get("/cases?sort=deadline").text)
+    order = [page.index(f"Camille {name}") for name in ("Proche", "Moyen", "Lointain", "Aucune")]
+    assert order == sorted(order)
+    assert "J-19 · fin du délai pour payer" in page and "J-43 · expulsion possible" in page
+    assert "Échéance la plus proche" in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from api.web.labels import CASE_STATUS_LABELS, SORT_LABELS, STAGE_LABELS, label
 from api.web.rendering import render
 from outreach import audit
 from outreach.cases import DEFAULT_SORT, SORTS, CaseFilters, list_cases
+from outreach.casework.procedure import paris_today, short_countdown
 from outreach.models import CASE_STATUSES, STAGES, Case, Sector, TeamUser
 from outreach.team.inbox import household_name
 
@@ -73,10 +75,11 @@ def case_list(
         page=page,
     )
     names = _team_names(session)
+    today = paris_today(services.clock.now())
     pages = max(1, math.ceil(result.total / PER_PAGE))
     context = {
         "chosen": chosen,
-        "rows": [_row(case, names) for case in result.items],
+        "rows": [_row(case, names, today) for case in result.items],
         "total": result.total,
         "page": page,
         "pages": pages,
@@ -103,13 +106,15 @@ def _filters(chosen: dict[str, str]) -> CaseFilters:
     )
 
 
-def _row(case: Case, names: dict[int, str]) -> dict[str, Any]:
+def _row(case: Case, names: dict[int, str], today: date) -> dict[str, Any]:
     return {
         "id": case.id,
         "reference": case.reference,
         "name": household_name(case),
         "sector": case.sector.name if case.sector else "",
         "stage": label(STAGE_LABELS, case.stage),
+        "deadline": short_countdown(case.next_deadline_kind, case.next_deadline_on, today),
+        "urgent": case.next_deadline_on is not None and (case.next_deadline_on - today).days <= 14,
         "status": label(CASE_STATUS_LABELS, case.status),
         "worker": names.get(case.assigned_worker_id or 0, ""),
         "month": case.import_month or "",

@@ -23,6 +23,7 @@ SORT_LABELS = {
     "month": N_("Import month"),
     "updated": N_("Last change"),
     "last_contact": N_("Last contact"),
+    "deadline": N_("Nearest deadline"),
 }
 
 

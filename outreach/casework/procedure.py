@@ -65,6 +65,14 @@ DEADLINE_LABELS = {
     "truce_starts": N_("Winter truce begins"),
     "truce_ends": N_("Winter truce ends"),
 }
+# The same, in a few words, for the case list.
+DEADLINE_SHORT_LABELS = {
+    "cdp_payment": N_("end of the time to pay"),
+    "hearing": N_("hearing"),
+    "cql_end": N_("eviction possible"),
+    "truce_starts": N_("winter truce"),
+    "truce_ends": N_("end of the winter truce"),
+}
 SOURCES = {
     "cdp_payment": "Loi n° 89-462 du 6 juillet 1989, art. 24, I ; avis Cass. n° 24-70.002",
     "hearing": "Date d'audience portée sur l'assignation",
@@ -88,6 +96,14 @@ class Deadline:
 
     def days_left(self, today: date) -> int:
         return (self.on - today).days
+
+
+def short_countdown(kind: str | None, on: date | None, today: date) -> str:
+    """ "J-12 · audience" for the case list; "" without a deadline."""
+    if kind is None or on is None or kind not in DEADLINE_SHORT_LABELS:
+        return ""
+    deadline = Deadline(kind, on, SOURCES[kind])
+    return f"{countdown(deadline, today)} · {gettext(DEADLINE_SHORT_LABELS[kind])}"
 
 
 def paris_today(now: datetime) -> date:
@@ -133,8 +149,10 @@ def deadlines(case: Case, *, today: date) -> list[Deadline]:
     if case.date_cql is not None:
         earliest = after_truce(add_months(case.date_cql, 2))
         found.append(Deadline("cql_end", earliest, SOURCES["cql_end"]))
-    if derived_stage(case, today=today) in ("jugement", "cql", "cfp"):
-        # Once eviction can be ordered, the truce matters: its next start, or its end.
+    eviction_later = any(d.kind == "cql_end" and d.on >= today for d in found)
+    if derived_stage(case, today=today) in ("jugement", "cql", "cfp") and not eviction_later:
+        # Once eviction can be ordered, the truce matters: its next start, or its end (while
+        # the two months after a CQL run, their end already steps over the truce).
         if in_truce(today):
             end_year = today.year if today.month <= TRUCE_ENDS[0] else today.year + 1
             found.append(Deadline("truce_ends", date(end_year, *TRUCE_ENDS), SOURCES["truce_ends"]))
