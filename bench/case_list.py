@@ -53,6 +53,8 @@ SCENARIOS = {
     "search reference": "/cases?q=CCX-2026-054321",
     "search phone (spaced)": "/cases?q=06%2039%2098%2012%2034",
     "sort last contact": "/cases?sort=last_contact",
+    "sort nearest deadline": "/cases?sort=deadline",
+    "stage + nearest deadline": "/cases?stage=audience&sort=deadline",
     "deep page": "/cases?page=1500",
 }
 
@@ -83,6 +85,8 @@ def _batch(
         last, first = rng.choice(LAST_NAMES), rng.choice(FIRST_NAMES)
         month = f"2026-{rng.randint(1, 3):02d}"
         contacted = NOW - timedelta(days=rng.randint(0, 60)) if rng.random() < 0.6 else None
+        # Seven cases in ten have a deadline to come (the procedure's dates set it).
+        deadline = NOW.date() + timedelta(days=rng.randint(0, 120)) if rng.random() < 0.7 else None
         cases.append(
             {
                 "id": case_id,
@@ -95,6 +99,8 @@ def _batch(
                 "opted_out": rng.random() < 0.03,
                 "import_month": month,
                 "last_contact_at": contacted,
+                "next_deadline_on": deadline,
+                "next_deadline_kind": rng.choice(("cdp_payment", "hearing")) if deadline else None,
                 "search_text": f"{last} {first}".lower(),
                 "created_at": NOW,
                 "updated_at": NOW,

@@ -26,7 +26,6 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("lease_signed_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("next_deadline_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("next_deadline_kind", sa.String(length=20), nullable=True))
-        batch_op.create_index("ix_case_file_next_deadline_on", ["next_deadline_on"], unique=False)
         batch_op.add_column(sa.Column("outcome", sa.String(length=30), nullable=True))
         batch_op.add_column(sa.Column("outcome_comment", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("closed_at", UTCDateTime(timezone=True), nullable=True))
@@ -56,7 +55,6 @@ def downgrade() -> None:
     with op.batch_alter_table("case_file", schema=None) as batch_op:
         batch_op.drop_constraint("fk_case_file_closed_by_id_team_user", type_="foreignkey")
         batch_op.drop_index("ix_case_file_outcome")
-        batch_op.drop_index("ix_case_file_next_deadline_on")
         for column in (
             "aside_reason",
             "status_before_close",
