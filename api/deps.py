@@ -33,7 +33,9 @@ def get_session(request: Request, services: ServicesDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# Ends (commits) when the endpoint returns, before the response is sent: a client that follows
+# a redirect reads what the request wrote, and a failed commit is an error, never a success.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 # The largest row id a database can hold (SQLite INTEGER, PostgreSQL bigint): a larger id in a
 # URL is a 422, not an overflow in the driver (a 500).

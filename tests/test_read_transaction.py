@@ -13,7 +13,7 @@ from outreach import audit
 from outreach.db import make_session_factory, read_transaction
 from outreach.models import AuditEvent, Case, TeamUser
 from tests.factories import make_case, make_user
-from tests.web_support import https_client, make_member, sign_in
+from tests.web_support import csrf_of, https_client, make_member, sign_in
 
 
 def _audit_count(sessions, action: str) -> int:  # type: ignore[no-untyped-def]
@@ -80,3 +80,36 @@ def test_a_page_read_is_audited_after_it_is_shown(web, sessions, clock) -> None:
     with sessions() as session:
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == case_id))
         assert "case.read" in list(actions)
+
+
+def test_a_request_commits_before_its_response_is_sent(app, services, sessions, clock) -> None:
+    """A client that follows the redirect of a form reads what the form wrote (the browser test
+    "Je prends ce dossier" read the page before the commit), and a commit that fails is an
+    error, never a success the team believes."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import event
+
+    order: list[str] = []
+
+    async def recording(scope, receive, send):  # type: ignore[no-untyped-def]
+        async def sending(message):  # type: ignore[no-untyped-def]
+            if message["type"] == "http.response.start":
+                order.append(f"response {message['status']}")
+            await send(message)
+
+        await app(scope, receive, sending)
+
+    @event.listens_for(services.sessions, "after_commit")
+    def committed(_session) -> None:  # type: ignore[no-untyped-def]
+        order.append("commit")
+
+    member = make_member(sessions, clock, sectors=("arras",))
+    with sessions.begin() as session:
+        case_id = make_case(session, clock=clock, sector_code="arras").id
+    with TestClient(recording, base_url="https://testserver") as web:
+        sign_in(web, member.email)
+        csrf = csrf_of(web.get(f"/cases/{case_id}").text)
+        order.clear()
+        response = web.post(f"/cases/{case_id}/take", data={"csrf": csrf}, follow_redirects=False)
+    assert response.status_code == 303
+    assert order.index("commit") < order.index("response 303"), order

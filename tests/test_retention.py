@@ -184,6 +184,7 @@ KEPT_TEXT_COLUMNS = {
     "anonymisation": {"reason"},
     "audit_event": {"actor_label", "action", "detail"},  # ids and counts only (outreach.audit)
     "case_event": {"kind", "detail"},  # ids, codes and dates only (outreach.team.events)
+    "procedure_check": {"item", "verdict"},
 }
 # Cleared (or replaced) by anonymise, checked by the tests of this file.
 CLEARED_TEXT_COLUMNS = {

@@ -117,3 +117,64 @@ def test_the_case_list_sorts_by_the_nearest_deadline_and_shows_it(web, sessions,
     assert order == sorted(order)
     assert "J-19 · fin du délai pour payer" in page and "J-43 · expulsion possible" in page
     assert "Échéance la plus proche" in page
+
+
+def test_dates_typed_in_move_the_stage_and_the_deadline(web, sessions, clock) -> None:
+    worker = make_member(sessions, clock, sectors=("arras",))
+    with sessions.begin() as session:
+        case_id = make_case(session, clock=clock, sector_code="arras").id
+    sign_in(web, worker.email)
+    page, csrf = _open(web, case_id)
+    assert "Aucune date de la procédure n'est connue." in page
+    form = {"csrf": csrf, "date_cdp": "2026-02-16", "lease_signed_on": "2019-10-01"}
+    response = web.post(f"/cases/{case_id}/procedure", data=form, follow_redirects=False)
+    assert response.status_code == 303
+    page, csrf = _open(web, case_id)
+    assert "<strong>J-36</strong> · Fin du délai pour payer" in page  # two months: 16 April
+    with sessions() as session:
+        case = session.get_one(Case, case_id)
+        assert (case.stage, case.next_deadline_on) == ("cdp", date(2026, 4, 16))
+    wrong = web.post(f"/cases/{case_id}/procedure", data={"csrf": csrf, "date_cql": "2062-01-01"})
+    assert wrong.status_code == 422
+    assert "01/01/2062 : cette date ne peut pas être juste." in html.unescape(wrong.text)
+    with sessions() as session:
+        assert session.get_one(Case, case_id).date_cdp == date(2026, 2, 16)  # nothing half-saved
+
+
+def test_a_point_not_compliant_proposes_the_adil_or_a_lawyer(web, sessions, clock) -> None:
+    from api.web.case_actions import CommandementChecks
+    from outreach.casework.checks import ITEMS
+    from outreach.models import EngagementStep, ProcedureCheck
+
+    assert list(CommandementChecks.model_fields) == [f"check_{item}" for item in ITEMS]
+    worker = make_member(sessions, clock, sectors=("arras",))
+    with sessions.begin() as session:
+        case = make_case(session, clock=clock, sector_code="arras")
+        case.date_cdp = date(2026, 2, 16)
+        case_id = case.id
+    sign_in(web, worker.email)
+    page, csrf = _open(web, case_id)
+    assert "Vérifier le commandement de payer" in page and "art. 24, I, 5°" in page
+    form = {"csrf": csrf, "check_served": "conforme", "check_fsl": "non_conforme"}
+    form["check_breakdown"] = "a_verifier"
+    response = web.post(f"/cases/{case_id}/procedure/checks", data=form, follow_redirects=False)
+    assert response.status_code == 303
+    page, csrf = _open(web, case_id)
+    assert "le commandement de payer pourrait être nul" in page
+    response = web.post(
+        f"/cases/{case_id}/procedure/orientation", data={"csrf": csrf}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    page, _ = _open(web, case_id)
+    assert "pourrait être nul" not in page  # proposed once
+    assert "Conseil juridique : ADIL ou avocat" in page
+    with sessions() as session:
+        checks = {c.item: c.verdict for c in session.scalars(select(ProcedureCheck))}
+        step = session.scalar(select(EngagementStep))
+    assert checks == {"served": "conforme", "fsl": "non_conforme", "breakdown": "a_verifier"}
+    assert step is not None and step.kind == "legal_advice"
+    assert step.detail is not None and "FSL" in step.detail
+    bad = web.post(
+        f"/cases/{case_id}/procedure/checks", data={"csrf": csrf, "check_fsl": "peut-être"}
+    )
+    assert bad.status_code == 422

@@ -146,3 +146,21 @@ def test_every_inbox_kind_written_by_the_code_has_a_french_label() -> None:
     assert {"uncertain_send", "landlord_reply"} <= inbox_kinds
     for kind in inbox_kinds:
         assert kind_label(kind) != kind, kind
+
+
+@pytest.mark.parametrize("tab", ["", "tasks"])
+def test_the_feed_answers_unchanged_to_the_signature_the_page_gave(web, sessions, clock, tab) -> None:
+    import html
+    import re
+
+    worker = make_member(sessions, clock, sectors=("arras",))
+    with sessions.begin() as session:
+        case = make_case(session, clock=clock, sector_code="arras")
+        create_task(session, clock=clock, case_id=case.id, task="door_knock")
+    _reply(sessions, clock, fiction_phone(1), "Bonjour", "sid-page")
+    sign_in(web, worker.email)
+    page = web.get(f"/?tab={tab}" if tab else "/").text
+    feed = html.unescape(re.search(r'data-feed="([^"]+)"', page).group(1))
+    seen = re.search(r'data-signature="([^"]+)"', page).group(1)
+    answer = web.get(f"{feed}{'&' if '?' in feed else '?'}signature={seen}").json()
+    assert answer == {"changed": False, "signature": seen}

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from api.deps import RowId, ServicesDep, SessionDep
 from api.routes.messages import write_and_send
@@ -21,7 +22,10 @@ from api.web.rendering import PageError
 from messages import gettext
 from outreach.casework.assignment import AssignmentError
 from outreach.casework.assignment import assign as assign_case
+from outreach.casework.checks import ITEMS as CHECK_ITEMS
+from outreach.casework.checks import CheckError, propose_orientation, record_verdicts
 from outreach.casework.closing import ClosingError, close, reopen
+from outreach.casework.procedure import DATE_FIELDS, ProcedureError, update_dates
 from outreach.sending.send_now import NotSendable
 from outreach.team.followup import (
     FollowupError,
@@ -228,3 +232,83 @@ def parse_date(text: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise FollowupError(gettext("Write the date as DD/MM/YYYY.")) from None
+
+
+class ProcedureDates(BaseModel):
+    """The date fields of the procedure form (YYYY-MM-DD from <input type=date>, or empty)."""
+
+    date_cdp: str = Field("", max_length=20)
+    date_assignation: str = Field("", max_length=20)
+    date_audience: str = Field("", max_length=20)
+    date_jugement: str = Field("", max_length=20)
+    date_cql: str = Field("", max_length=20)
+    date_cfp: str = Field("", max_length=20)
+    lease_signed_on: str = Field("", max_length=20)
+
+
+class CommandementChecks(BaseModel):
+    """One radio group per point of the order to pay (outreach.casework.checks.ITEMS)."""
+
+    check_served: str = Field("", max_length=20)
+    check_time_to_pay: str = Field("", max_length=20)
+    check_monthly_rent: str = Field("", max_length=20)
+    check_breakdown: str = Field("", max_length=20)
+    check_warning: str = Field("", max_length=20)
+    check_fsl: str = Field("", max_length=20)
+    check_grace_period: str = Field("", max_length=20)
+    check_clause: str = Field("", max_length=20)
+    check_ccapex: str = Field("", max_length=20)
+
+
+@router.post("/cases/{case_id}/procedure")
+def procedure_dates(
+    case_id: RowId,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+    form: Annotated[ProcedureDates, Form()],
+) -> Response:
+    """The procedure's dates as read on the acts; an empty field clears a date."""
+    case = visible_case(session, user=web.user, case_id=case_id)
+    try:
+        values = {name: parse_date(getattr(form, name)) for name in DATE_FIELDS}
+        update_dates(session, clock=services.clock, case=case, values=values, actor=web.user)
+    except (FollowupError, ProcedureError) as error:
+        return render_case(
+            request, session, services, web, case, errors={"procedure": str(error)},
+            status_code=422,
+        )  # fmt: skip
+    return _back(case.id, "procedure")
+
+
+@router.post("/cases/{case_id}/procedure/checks")
+def procedure_checks(
+    case_id: RowId,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+    form: Annotated[CommandementChecks, Form()],
+) -> Response:
+    """The verdict on each point of the order to pay (a point left blank stays unchecked)."""
+    case = visible_case(session, user=web.user, case_id=case_id)
+    given = {item: getattr(form, f"check_{item}") for item in CHECK_ITEMS}
+    try:
+        record_verdicts(session, clock=services.clock, case=case, given=given, actor=web.user)
+    except CheckError as error:
+        return render_case(
+            request, session, services, web, case, errors={"procedure": str(error)},
+            status_code=422,
+        )  # fmt: skip
+    return _back(case.id, "procedure")
+
+
+@router.post("/cases/{case_id}/procedure/orientation")
+def procedure_orientation(
+    case_id: RowId, session: SessionDep, services: ServicesDep, web: FormUserDep
+) -> Response:
+    """Add the ADIL / lawyer démarche a point not compliant calls for."""
+    case = visible_case(session, user=web.user, case_id=case_id)
+    propose_orientation(session, clock=services.clock, case=case, actor=web.user)
+    return _back(case.id, "steps")

@@ -20,10 +20,19 @@ from api.web.labels import CASE_STATUS_LABELS, STAGE_LABELS, label
 from api.web.rendering import render
 from messages import gettext
 from outreach import audit
+from outreach.casework.checks import needs_orientation, verdicts
 from outreach.casework.closing import OUTCOMES as CLOSING_OUTCOMES
 from outreach.casework.closing import outcome_label as closing_outcome_label
 from outreach.casework.lifecycle import OUT_OF_SCOPE_REASONS
-from outreach.casework.procedure import DATE_LABELS, countdown, paris_today
+from outreach.casework.procedure import (
+    CDP_CHECKS,
+    DATE_FIELDS,
+    DATE_LABELS,
+    LEASE_LABEL,
+    VERDICTS,
+    countdown,
+    paris_today,
+)
 from outreach.casework.summary import procedure_of
 from outreach.clock import PARIS
 from outreach.models import Case, TeamUser
@@ -102,6 +111,13 @@ def render_case(
         "step_statuses": [(status, step_status_label(status)) for status in STEP_STATUSES],
         "workers": _workers(session) if web.user.is_coordinator else [],
         "procedure": _procedure(case, today=paris_today(services.clock.now())),
+        "date_fields": [
+            (name, gettext(DATE_LABELS.get(name, LEASE_LABEL)), getattr(case, name))
+            for name in DATE_FIELDS
+        ],
+        "checks": _checks(session, case),
+        "verdicts": [(code, gettext(text)) for code, text in VERDICTS.items()],
+        "needs_orientation": needs_orientation(session, case=case),
         "closing": _closing(session, case),
         "outcomes": [(code, closing_outcome_label(code)) for code in CLOSING_OUTCOMES],
         "aside_reasons": [(code, gettext(text)) for code, text in OUT_OF_SCOPE_REASONS.items()],
@@ -160,6 +176,22 @@ def _procedure(case: Case, *, today: date) -> dict[str, Any]:
         "lease": _day(case.lease_signed_on) if case.lease_signed_on else None,
         "needs_lease": case.date_cdp is not None and case.lease_signed_on is None,
     }
+
+
+def _checks(session: Session, case: Case) -> list[dict[str, Any]]:
+    """The points the commandement de payer must show, with the verdict given (if any)."""
+    if case.date_cdp is None:
+        return []
+    found = verdicts(session, case_id=case.id)
+    return [
+        {
+            "key": key,
+            "label": gettext(text),
+            "source": source,
+            "verdict": found[key].verdict if key in found else "",
+        }
+        for key, text, source in CDP_CHECKS
+    ]
 
 
 def _closing(session: Session, case: Case) -> dict[str, Any] | None:

@@ -44,6 +44,7 @@ STEP_LABELS = {
     "landlord_mediation": N_("repayment plan"),
     "overindebtedness": N_("over-indebtedness file"),
     "social_worker": N_("social worker appointment"),
+    "legal_advice": N_("appointment for legal advice"),
 }
 ANSWERS = (N_("going well"), N_("need help"), N_("situation changed"))
 CHECKIN_THANKS = N_("Thank you, good to hear. If you need the team, just reply to this message.")

@@ -32,8 +32,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from messages import N_, gettext
-from outreach.clock import PARIS
-from outreach.models import Case
+from outreach import audit
+from outreach.clock import PARIS, Clock
+from outreach.models import Case, TeamUser
 from outreach.models.case import STAGES
 
 SIX_WEEKS_SINCE = date(2023, 7, 29)  # loi n° 2023-668, in force the day after its publication
@@ -58,6 +59,7 @@ DATE_LABELS = {
     "date_cql": N_("Order to leave (commandement de quitter les lieux)"),
     "date_cfp": N_("Police assistance granted (concours de la force publique)"),
 }
+LEASE_LABEL = N_("Lease signed (or last renewed) on")
 DEADLINE_LABELS = {
     "cdp_payment": N_("End of the time to pay the order to pay"),
     "hearing": N_("Hearing"),
@@ -304,3 +306,44 @@ def refresh_procedures(session: Session, *, today: date) -> int:
     if changed:
         session.execute(update(Case), changed)
     return len(changed)
+
+
+# --- Dates typed in by the team ---------------------------------------------------------------
+DATE_FIELDS = (*(column for _, column in STAGE_DATES), "lease_signed_on")
+EARLIEST = date(1970, 1, 1)  # a lease, at the oldest
+LATEST_AHEAD = timedelta(days=3 * 366)  # a hearing or a CQL is never years ahead
+
+
+class ProcedureError(ValueError):
+    """A date cannot be right (the message says why, in French)."""
+
+
+def update_dates(
+    session: Session,
+    *,
+    clock: Clock,
+    case: Case,
+    values: Mapping[str, date | None],
+    actor: TeamUser,
+) -> list[str]:
+    """Set the procedure's dates as read on the acts (None clears one); the stage and the next
+    deadline follow. Returns the names of the dates that changed; the caller commits."""
+    today = paris_today(clock.now())
+    for name, value in values.items():
+        if name not in DATE_FIELDS:
+            raise ProcedureError(gettext("Unknown date of the procedure."))
+        if value is not None and not EARLIEST <= value <= today + LATEST_AHEAD:
+            raise ProcedureError(
+                gettext("{date}: this date cannot be right.", date=value.strftime("%d/%m/%Y"))
+            )
+    changed = [name for name, value in values.items() if getattr(case, name) != value]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(case, name, values[name])
+    apply_dates(case, today=today)
+    case.updated_at = clock.now()
+    audit.record(
+        session, clock=clock, actor=actor, action="procedure.dates", case_id=case.id, dates=changed
+    )
+    return changed

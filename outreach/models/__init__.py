@@ -19,6 +19,7 @@ from outreach.models.messaging import (
 )
 from outreach.models.outbox import Enrolment, OutboxItem
 from outreach.models.privacy import Anonymisation, LandlordOptOut
+from outreach.models.procedure import ProcedureCheck
 from outreach.models.sector import Sector, SectorArea
 from outreach.models.team import ROLES, TeamUser, user_sector
 
@@ -51,6 +52,7 @@ __all__ = [
     "OneOffSlot",
     "OutboxItem",
     "Person",
+    "ProcedureCheck",
     "Sector",
     "SectorArea",
     "Slot",

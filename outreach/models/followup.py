@@ -17,6 +17,7 @@ STEP_KINDS = (
     "landlord_mediation",  # mediation with the landlord / repayment plan (plan d'apurement)
     "overindebtedness",  # Banque de France over-indebtedness file (surendettement)
     "social_worker",  # appointment with a social worker of the Département
+    "legal_advice",  # ADIL or a lawyer (aide juridictionnelle): an act that may not be regular
 )
 STEP_STATUSES = ("todo", "in_progress", "done", "dropped")
 OPEN_STEP_STATUSES = ("todo", "in_progress")

@@ -28,6 +28,7 @@ STEP_KIND_LABELS = {
     "landlord_mediation": N_("Landlord mediation / repayment plan"),
     "overindebtedness": N_("Over-indebtedness file (Banque de France)"),
     "social_worker": N_("Appointment with a social worker"),
+    "legal_advice": N_("Legal advice: ADIL or a lawyer (legal aid)"),
 }
 STEP_STATUS_LABELS = {
     "todo": N_("to do"),
