@@ -149,7 +149,9 @@ def test_every_inbox_kind_written_by_the_code_has_a_french_label() -> None:
 
 
 @pytest.mark.parametrize("tab", ["", "tasks"])
-def test_the_feed_answers_unchanged_to_the_signature_the_page_gave(web, sessions, clock, tab) -> None:
+def test_the_feed_answers_unchanged_to_the_signature_the_page_gave(
+    web, sessions, clock, tab
+) -> None:
     import html
     import re
 

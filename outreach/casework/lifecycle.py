@@ -24,21 +24,13 @@ from sqlalchemy.orm import Session
 
 from messages import N_, gettext
 from outreach.models import Case
+from outreach.models.case import CASE_ASIDE, CASE_PATH, CASE_STATUSES
 from outreach.team import events
 
-PATH = (
-    "new",
-    "contacting",
-    "reached",
-    "consented",
-    "visit_booked",
-    "visited",
-    "supported",
-    "follow_up",
-)
-ASIDE = ("unreachable", "refused", "out_of_scope")
+PATH = CASE_PATH
+ASIDE = CASE_ASIDE
 CLOSED = "closed"
-STATUSES = (*PATH, CLOSED, *ASIDE)
+STATUSES = CASE_STATUSES
 # English msgids, shown in French: "transmis", "en contact", "joint"...
 STATUS_LABELS = {
     "new": N_("transmitted"),

@@ -19,8 +19,9 @@ from outreach.models.base import Base, BigId, UTCDateTime
 from outreach.models.sector import Sector
 from outreach.models.team import TeamUser
 
-# The lifecycle (outreach/casework/lifecycle.py): the path, closed, then the statuses aside.
-CASE_STATUSES = (
+# The lifecycle (outreach/casework/lifecycle.py): the path a case walks in order, closed, and
+# the statuses that set a case aside.
+CASE_PATH = (
     "new",
     "contacting",
     "reached",
@@ -29,11 +30,9 @@ CASE_STATUSES = (
     "visited",
     "supported",
     "follow_up",
-    "closed",
-    "unreachable",
-    "refused",
-    "out_of_scope",
 )
+CASE_ASIDE = ("unreachable", "refused", "out_of_scope")
+CASE_STATUSES = (*CASE_PATH, "closed", *CASE_ASIDE)
 # The procedure for unpaid rent, in order (see DOMAIN.md).
 STAGES = (
     "impaye",  # unpaid-rent report
