@@ -97,6 +97,10 @@ def test_thirty_ambiguous_replies_are_open_inbox_items_within_a_second(
         while not found and time.monotonic() - posted < 1.0:
             items = client.get("/api/inbox", headers=headers).json()["items"]
             found = [item for item in items if item["case_id"] == case_id]
+            # A team's tool polls now and then; a loop without a pause would take the processor's
+            # turn at the interpreter (the app runs in this process).
+            if not found:
+                time.sleep(0.02)
         assert found, f"{text!r} is not in the inbox a second after the webhook"
         assert found[0]["text"] == text[:160]
         assert found[0]["kind"] in ("not_understood", "reply")
