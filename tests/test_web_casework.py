@@ -178,3 +178,32 @@ def test_a_point_not_compliant_proposes_the_adil_or_a_lawyer(web, sessions, cloc
         f"/cases/{case_id}/procedure/checks", data={"csrf": csrf, "check_fsl": "peut-être"}
     )
     assert bad.status_code == 422
+
+
+def test_a_case_is_set_out_of_scope_with_its_reason(web, sessions, clock) -> None:
+    from outreach.models import Enrolment
+    from outreach.sending.config import load_engine_config
+    from outreach.sequences.runner import enrol
+
+    worker = make_member(sessions, clock, sectors=("arras",))
+    with sessions.begin() as session:
+        case = make_case(session, clock=clock, sector_code="arras")
+        enrol(session, clock=clock, case=case, config=load_engine_config())
+        case_id = case.id
+    sign_in(web, worker.email)
+    page, csrf = _open(web, case_id)
+    refused = web.post(f"/cases/{case_id}/out-of-scope", data={"csrf": csrf, "reason": ""})
+    assert refused.status_code == 409
+    assert "Choisissez pourquoi le dossier est hors dispositif." in html.unescape(refused.text)
+    response = web.post(
+        f"/cases/{case_id}/out-of-scope",
+        data={"csrf": csrf, "reason": "social_service"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    page, _ = _open(web, case_id)
+    assert 'class="tag">hors dispositif<' in page
+    assert "Dossier mis hors dispositif" in page and "déjà suivi par un service social" in page
+    assert "Mettre hors dispositif" not in page
+    with sessions() as session:
+        assert session.scalar(select(Enrolment.status)) == "stopped"

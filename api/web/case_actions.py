@@ -24,7 +24,7 @@ from outreach.casework.assignment import AssignmentError
 from outreach.casework.assignment import assign as assign_case
 from outreach.casework.checks import ITEMS as CHECK_ITEMS
 from outreach.casework.checks import CheckError, propose_orientation, record_verdicts
-from outreach.casework.closing import ClosingError, close, reopen
+from outreach.casework.closing import ClosingError, close, reopen, set_out_of_scope
 from outreach.casework.procedure import DATE_FIELDS, ProcedureError, update_dates
 from outreach.sending.send_now import NotSendable
 from outreach.team.followup import (
@@ -312,3 +312,24 @@ def procedure_orientation(
     case = visible_case(session, user=web.user, case_id=case_id)
     propose_orientation(session, clock=services.clock, case=case, actor=web.user)
     return _back(case.id, "steps")
+
+
+@router.post("/cases/{case_id}/out-of-scope")
+def out_of_scope(
+    case_id: RowId,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+    reason: ShortText = "",
+) -> Response:
+    """Hors dispositif: already followed by a social service, social housing, not a tenant."""
+    case = visible_case(session, user=web.user, case_id=case_id)
+    try:
+        set_out_of_scope(session, clock=services.clock, case=case, reason=reason, actor=web.user)
+    except ClosingError as refusal:
+        return render_case(
+            request, session, services, web, case, errors={"closing": str(refusal)},
+            status_code=409,
+        )  # fmt: skip
+    return _back(case.id, "closing")
