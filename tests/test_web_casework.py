@@ -99,7 +99,6 @@ def test_the_case_list_sorts_by_the_nearest_deadline_and_shows_it(web, sessions,
     worker = make_member(sessions, clock, sectors=("arras",))
     today = paris_today(clock.now())  # 11 March 2026
     with sessions.begin() as session:
-        names = []
         for name, dates in (
             ("Lointain", {"date_audience": date(2026, 6, 30)}),
             ("Aucune", {}),
@@ -110,7 +109,6 @@ def test_the_case_list_sorts_by_the_nearest_deadline_and_shows_it(web, sessions,
             for column, value in dates.items():
                 setattr(case, column, value)
             apply_dates(case, today=today)
-            names.append(name)
     sign_in(web, worker.email)
     page = html.unescape(web.get("/cases?sort=deadline").text)
     order = [page.index(f"Camille {name}") for name in ("Proche", "Moyen", "Lointain", "Aucune")]

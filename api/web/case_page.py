@@ -35,7 +35,7 @@ from outreach.casework.procedure import (
 )
 from outreach.casework.summary import procedure_of
 from outreach.clock import PARIS
-from outreach.models import Case, TeamUser
+from outreach.models import Case, ProcedureCheck, TeamUser
 from outreach.models.followup import STEP_KINDS, STEP_STATUSES
 from outreach.phones import display_phone
 from outreach.sending.channels import contact_kind_label
@@ -90,6 +90,7 @@ def render_case(
     status_code: int = 200,
 ) -> Response:
     """The case page, with the errors of a refused form when there is one."""
+    found = verdicts(session, case_id=case.id)
     context = {
         "case": case,
         "facts": _facts(case),
@@ -115,9 +116,9 @@ def render_case(
             (name, gettext(DATE_LABELS.get(name, LEASE_LABEL)), getattr(case, name))
             for name in DATE_FIELDS
         ],
-        "checks": _checks(session, case),
+        "checks": _checks(case, found),
         "verdicts": [(code, gettext(text)) for code, text in VERDICTS.items()],
-        "needs_orientation": needs_orientation(session, case=case),
+        "needs_orientation": needs_orientation(session, case=case, found=found),
         "closing": _closing(session, case),
         "outcomes": [(code, closing_outcome_label(code)) for code in CLOSING_OUTCOMES],
         "aside_reasons": [(code, gettext(text)) for code, text in OUT_OF_SCOPE_REASONS.items()],
@@ -178,11 +179,10 @@ def _procedure(case: Case, *, today: date) -> dict[str, Any]:
     }
 
 
-def _checks(session: Session, case: Case) -> list[dict[str, Any]]:
+def _checks(case: Case, found: dict[str, ProcedureCheck]) -> list[dict[str, Any]]:
     """The points the commandement de payer must show, with the verdict given (if any)."""
     if case.date_cdp is None:
         return []
-    found = verdicts(session, case_id=case.id)
     return [
         {
             "key": key,

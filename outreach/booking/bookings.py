@@ -226,7 +226,7 @@ def cancel(
         raise TooLate(f"visit {visit.id} can no longer be cancelled by the household")
     _cancel(session, clock=clock, visit=visit, by="team" if actor else "household")
     case = session.get_one(Case, visit.case_id)
-    if active_visit(session, case_id=case.id) is None:
+    if case.status == "visit_booked" and active_visit(session, case_id=case.id) is None:
         consented = has_consent(session, case_id=case.id, purpose="diagnostic")
         lifecycle.visit_cancelled(session, case=case, consented=consented, at=clock.now())
     case.updated_at = clock.now()

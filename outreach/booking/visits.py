@@ -118,7 +118,7 @@ def _mark(
         case = session.get_one(Case, visit.case_id)
         if outcome == "held":
             lifecycle.advance(session, case=case, to="visited", at=now)
-        elif not _other_active_visit(session, visit):
+        elif case.status == "visit_booked" and not _other_active_visit(session, visit):
             consented = has_consent(session, case_id=case.id, purpose="diagnostic")
             lifecycle.visit_cancelled(session, case=case, consented=consented, at=now)
         log.info("visit %s marked %s", visit.id, outcome)

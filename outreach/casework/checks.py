@@ -69,9 +69,12 @@ def record_verdicts(
     return changed
 
 
-def needs_orientation(session: Session, *, case: Case) -> bool:
-    """A point is not compliant and no orientation démarche is open yet."""
-    found = verdicts(session, case_id=case.id)
+def needs_orientation(
+    session: Session, *, case: Case, found: dict[str, ProcedureCheck] | None = None
+) -> bool:
+    """A point is not compliant and no orientation démarche is open yet (`found`: the verdicts,
+    when the caller has read them already)."""
+    found = verdicts(session, case_id=case.id) if found is None else found
     if not any(row.verdict == "non_conforme" for row in found.values()):
         return False
     return _open_orientation(session, case_id=case.id) is None

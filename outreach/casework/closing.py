@@ -10,6 +10,8 @@ Reopening puts the case back where it stood, with the reason in its notes and th
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from messages import N_, gettext
@@ -68,8 +70,7 @@ def close(
             gettext("A visit is still booked: cancel it first, so the household is told.")
         )
     now = clock.now()
-    stop_for_case(session, now=now, case_id=case.id, reason="closed")
-    cancel_for_case(session, now=now, case_id=case.id, kinds=OUTBOX_KINDS, reason="closed")
+    _stop_messages(session, now=now, case_id=case.id, reason="closed")
     before = case.status
     case.status_before_close = before
     case.status = CLOSED
@@ -132,8 +133,7 @@ def set_out_of_scope(
     if reason not in OUT_OF_SCOPE_REASONS:
         raise ClosingError(gettext("Choose why the case is out of scope."))
     now = clock.now()
-    stop_for_case(session, now=now, case_id=case.id, reason="out_of_scope")
-    cancel_for_case(session, now=now, case_id=case.id, kinds=OUTBOX_KINDS, reason="out_of_scope")
+    _stop_messages(session, now=now, case_id=case.id, reason="out_of_scope")
     before = case.status
     case.status = "out_of_scope"
     case.aside_reason = reason
@@ -149,3 +149,9 @@ def set_out_of_scope(
     events.record(
         session, kind="case.status", case_id=case.id, at=now, before=before, after="out_of_scope"
     )
+
+
+def _stop_messages(session: Session, *, now: datetime, case_id: int, reason: str) -> None:
+    """Nothing more goes to the household: its sequences stop, every unsent message is cancelled."""
+    stop_for_case(session, now=now, case_id=case_id, reason=reason)
+    cancel_for_case(session, now=now, case_id=case_id, kinds=OUTBOX_KINDS, reason=reason)

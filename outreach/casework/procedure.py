@@ -299,7 +299,7 @@ def refresh_procedures(session: Session, *, today: date) -> int:
     ).all()
     changed = []
     for row in rows:
-        dates = {column: row[index + 5] for index, (_, column) in enumerate(STAGE_DATES)}
+        dates = {column: getattr(row, column) for _, column in STAGE_DATES}
         fields = procedure_fields(row.stage, dates, row.lease_signed_on, today=today)
         if tuple(fields.values()) != (row.stage, row.next_deadline_on, row.next_deadline_kind):
             changed.append({"id": row.id, **fields})
