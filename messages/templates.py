@@ -79,6 +79,25 @@ VISIT_REMINDER = N_(
     "Reminder: {worker}, from the mobile team, will come to your home on {day}, {window}. "
     "To change, reply CHANGE; to cancel, CANCEL."
 )
+# The same, for a visit at a place near the household's home (mairie, CCAS, France Services…).
+# At a place near the home the household comes at the time (no arrival window); without the
+# worker's name, the place's name and address take its room.
+BOOKING_CONFIRMATION_PLACE = N_(
+    "Appointment with the mobile team confirmed on {date}, at: {place}. To change, reply CHANGE; "
+    "to cancel, CANCEL."
+)
+VISIT_REMINDER_PLACE = N_(
+    "Reminder: appointment with the mobile team on {date}, at: {place}. To change, reply CHANGE; "
+    "to cancel, CANCEL."
+)
+CHANGE_CONFIRMATION_PLACE = N_(
+    "Noted, your appointment is moved to {date}, at: {place}. To cancel, reply CANCEL."
+)
+# Two days before a démarche the household agreed to do itself is due.
+STEP_NUDGE = N_(
+    "Hello, this is the mobile team. As agreed, {step} is planned for {day}. If you need help, "
+    "just reply to this message."
+)
 CHANGE_CONFIRMATION = N_(
     "Noted, your visit is moved to {date}. The team will come to your home {window}. "
     "To cancel, reply CANCEL."
@@ -119,6 +138,10 @@ _CONVERSATION = (
     SmsTemplate("booking_confirmation", BOOKING_CONFIRMATION, segments=2),
     SmsTemplate("visit_reminder", VISIT_REMINDER, segments=2),
     SmsTemplate("change_confirmation", CHANGE_CONFIRMATION),
+    SmsTemplate("booking_confirmation_place", BOOKING_CONFIRMATION_PLACE, segments=3),
+    SmsTemplate("visit_reminder_place", VISIT_REMINDER_PLACE, segments=3),
+    SmsTemplate("change_confirmation_place", CHANGE_CONFIRMATION_PLACE, segments=2),
+    SmsTemplate("step_nudge", STEP_NUDGE, segments=2),
     SmsTemplate("cancel_confirmation", CANCEL_CONFIRMATION),
     SmsTemplate("too_late_to_change", TOO_LATE_TO_CHANGE),
     SmsTemplate("language_changed", LANGUAGE_CHANGED),

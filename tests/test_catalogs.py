@@ -23,9 +23,17 @@ from api.webhooks.telegram import LINK_REFUSED, LINKED
 from messages import LOCALE_DIR, available_languages
 from messages.privacy_texts import privacy_msgids
 from messages.templates import tenant_msgids
+from outreach.booking.checkin import tenant_msgids as checkin_msgids
+from outreach.casework import step_kinds
 
 REQUIRED_LANGUAGES = ("fr", "en", "ar")
-TENANT_MSGIDS = (*tenant_msgids(), *privacy_msgids(), LINKED, LINK_REFUSED)
+TENANT_MSGIDS = (
+    *tenant_msgids(),
+    *checkin_msgids(),
+    *privacy_msgids(),
+    LINKED,
+    LINK_REFUSED,
+)
 
 
 def _catalog(language: str) -> Catalog:
@@ -120,3 +128,15 @@ def test_every_text_in_the_code_and_the_pages_has_its_french_translation() -> No
     )
     assert len(used) > 500
     assert missing == [], f"{len(missing)} texts without French, first: {missing[:5]}"
+
+
+def test_the_kinds_of_demarche_of_the_data_file_read_in_french() -> None:
+    # The data file holds English ids: the team reads them in French (the household's names of
+    # them are tenant texts, checked in every language above).
+    french = _catalog("fr")
+    missing = [label for label, _ in step_kinds.msgids() if not _translated(french, label)]
+    assert missing == []
+
+
+def _translated(catalog: Catalog, msgid: str) -> bool:
+    return msgid in catalog and bool(catalog[msgid].string)

@@ -42,6 +42,7 @@ def test_the_services_carry_the_engine_conversation_and_casework_jobs(services) 
         "visit_reminders",
         "checkin",
         "procedure_stages",
+        "step_reminders",
     ]
 
 

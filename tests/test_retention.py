@@ -18,6 +18,7 @@ from outreach.models import (
     Case,
     CaseNote,
     ChannelLinkToken,
+    ConsentRecord,
     ContactPoint,
     EngagementStep,
     ImportBatch,
@@ -172,10 +173,10 @@ KEPT_TEXT_COLUMNS = {
     "message": {"direction", "channel", "template", "language", "provider_id", "status"}
     | {"error_code", "error_kind", "encoding"},
     "inbox_item": {"kind", "outcome"},
-    "engagement_step": {"kind", "status"},
-    "visit": {"status", "time_window", "cancelled_by"},
+    "engagement_step": {"kind", "status", "actor"},
+    "visit": {"status", "time_window", "cancelled_by", "place_kind", "booked_by", "reached_by"},
     "visit_slot": {"status"},
-    "consent_record": {"purpose", "decision", "text_version", "language", "channel"},
+    "consent_record": {"purpose", "decision", "text_version", "language", "channel", "method"},
     "conversation": {"state", "offered_slot_ids"},
     "channel_link_token": {"token_hash", "channel"},
     "sequence_enrolment": {"sequence", "version", "steps", "status", "stop_reason"},
@@ -192,7 +193,8 @@ CLEARED_TEXT_COLUMNS = {
     "case_file": {"address", "postcode", "commune", "outcome_comment"},
     "message": {"address", "body", "raw", "choices", "template_values"},
     "inbox_item": {"note"},
-    "engagement_step": {"detail"},
+    "engagement_step": {"detail", "objective", "result"},
+    "consent_record": {"document_ref"},
 }
 DELETED_TABLES = {"person", "contact_point", "case_note"}
 
@@ -231,6 +233,14 @@ def test_it_clears_the_free_text_around_the_case_and_keeps_its_visits_and_steps(
             EngagementStep(
                 case_id=closed, kind="fsl", status="done", detail="Dossier FSL de Mme Oubliable",
                 created_at=clock.now(), updated_at=clock.now(), done_at=clock.now(),
+                objective="Payer le loyer de Mme Oubliable", result="Accordé à Mme Oubliable",
+            )
+        )  # fmt: skip
+        session.add(
+            ConsentRecord(
+                case_id=closed, purpose="diagnostic", decision="given", text_version="v1",
+                language="fr", channel="visit", method="written",
+                document_ref="Classeur Oubliable", recorded_at=clock.now(),
             )
         )  # fmt: skip
         session.add(CaseNote(case_id=closed, body="Voisine : 06 39 98 00 42", created_at=at))
@@ -265,6 +275,12 @@ def test_it_clears_the_free_text_around_the_case_and_keeps_its_visits_and_steps(
         assert link.expires_at <= clock.now()
     assert visit_after == visit_before
     assert (step.kind, step.status, step.detail) == ("fsl", "done", None)
+    assert (step.objective, step.result) == (None, None)
+    with sessions() as session:
+        consent = session.scalars(
+            select(ConsentRecord).where(ConsentRecord.case_id == closed)
+        ).one()
+    assert (consent.decision, consent.method, consent.document_ref) == ("given", "written", None)
     assert notes == 0 and inbox == [None]
     assert all(m.template_values is None and m.choices is None for m in messages)
     with sessions.begin() as session:

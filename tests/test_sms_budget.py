@@ -16,6 +16,7 @@ from bot.segments import count_segments, ucs2_characters
 from messages import available_languages
 from messages.formatting import PARIS, time_window, visit_date, visit_day
 from messages.templates import MAX_SEGMENTS, TEMPLATES, UCS2_LANGUAGES, render
+from outreach.booking.places import ADDRESS_MAX, NAME_MAX
 from outreach.booking.texts import option_numbers
 from outreach.links import deep_link
 from outreach.privacy.consent import privacy_link
@@ -60,6 +61,11 @@ def values(language: str) -> dict[str, str]:
         "steps": STEPS.get(language, STEPS["fr"]),
         "organisation": "Association Solidarite Logement Artois62",  # 40 characters, the most
         "phone": "01 99 00 00 00",  # ARCEP's fiction range, 14 characters like any number
+        # A meeting place: its name and address at their longest (outreach/booking/places.py).
+        "place": "Espace France Services de l'Agglomeration Lens"[:NAME_MAX]
+        + ", "
+        + "Centre administratif, 123 avenue du Marechal Leclerc, 62300 Lens"[:ADDRESS_MAX],
+        "step": "rendez-vous conseiller pour le dossier de surendettement",  # up to 60
     }
 
 

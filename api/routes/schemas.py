@@ -107,6 +107,10 @@ class VisitSummaryPublic(BaseModel):
     starts_at: datetime
     ends_at: datetime
     worker_id: int | None
+    place_kind: str = Field(description="home, or nearby: a meeting place of the sector")
+    place_id: int | None
+    booked_by: str = Field(description="household (by its reply) or team")
+    reached_by: str = Field(description="reply (the household answered a message), phone or door")
 
 
 class ConsentPublic(BaseModel):
@@ -114,8 +118,10 @@ class ConsentPublic(BaseModel):
 
     purpose: str
     decision: str
-    channel: str
+    channel: str = Field(description="a channel, or visit: given in person")
+    method: str | None = Field(description="in person: oral or written")
     recorded_at: datetime
+    recorded_by_id: int | None
 
 
 class StepSummaryPublic(BaseModel):
@@ -125,6 +131,9 @@ class StepSummaryPublic(BaseModel):
     kind: str
     status: str
     due_date: date | None
+    objective: str | None
+    actor: str = Field(description="who does it: household, team or partner")
+    result: str | None
 
 
 class CaseDetailPublic(CasePublic):

@@ -37,12 +37,17 @@ class StepCreate(BaseModel):
     kind: str = Field(max_length=30)
     due_date: date | None = None
     detail: str | None = Field(default=None, max_length=2000)
+    objective: str | None = Field(default=None, max_length=2000)
+    actor: str = Field(default="household", max_length=20, description="household, team or partner")
 
 
 class StepUpdate(BaseModel):
     status: str | None = Field(default=None, max_length=20)
     due_date: date | None = None
     detail: str | None = Field(default=None, max_length=2000)
+    objective: str | None = Field(default=None, max_length=2000)
+    actor: str | None = Field(default=None, max_length=20)
+    result: str | None = Field(default=None, max_length=2000)
 
 
 class StepPublic(BaseModel):
@@ -60,6 +65,9 @@ class StepPublic(BaseModel):
     ]
     due_date: date | None
     detail: str | None
+    objective: str | None
+    actor: str
+    result: str | None
     created_at: datetime
     updated_at: datetime
     done_at: datetime | None
@@ -104,6 +112,8 @@ def create_step(
             kind=payload.kind,
             due_date=payload.due_date,
             detail=payload.detail,
+            objective=payload.objective,
+            by=payload.actor,
         )
     except FollowupError as error:
         raise HTTPException(422, detail=str(error)) from None
@@ -130,6 +140,9 @@ def patch_step(
         due_date=payload.due_date,
         clear_due_date="due_date" in sent and payload.due_date is None,
         detail=payload.detail if "detail" in sent else None,
+        objective=payload.objective if "objective" in sent else None,
+        actor=payload.actor,
+        result=payload.result if "result" in sent else None,
     )
     try:
         update_step(session, clock=services.clock, step=step, actor=user, change=change)

@@ -19,11 +19,13 @@ def install(app: FastAPI) -> None:
         auth,
         availability,
         case_actions,
+        case_desk,
         case_list,
         case_page,
         imports_page,
         inbox,
         indicators_page,
+        overdue_page,
         team_page,
     )
     from api.web.rendering import PageError, invalid_request_handler, page_error_handler
@@ -37,6 +39,8 @@ def install(app: FastAPI) -> None:
         case_list,
         case_page,
         case_actions,
+        case_desk,
+        overdue_page,
         imports_page,
         indicators_page,
         agenda,  # before availability: /agenda/visits/{id}/{outcome} first

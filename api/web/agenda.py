@@ -38,6 +38,7 @@ from api.web.rendering import PageError, render
 from messages import gettext
 from messages.formatting import visit_date
 from outreach.booking import calendar_feed
+from outreach.booking.texts import place_text
 from outreach.booking.visits import (
     VISIT_STATUS_LABELS,
     VisitError,
@@ -172,6 +173,8 @@ def _visit_row(visit: Visit, services: Services, web: WebUser) -> dict[str, Any]
     place = ", ".join(
         filter(None, (case.address, " ".join(filter(None, (case.postcode, case.commune)))))
     )
+    if visit.place_kind == "nearby" and visit.place is not None:  # met near the home
+        place = place_text(visit) or place
     return {
         "id": visit.id,
         "time": visit.starts_at.astimezone(PARIS).strftime("%H:%M"),

@@ -99,7 +99,10 @@ def new_step(
     kind: ShortText = "",
     due_date: ShortText = "",
     detail: Annotated[str, Form(max_length=2000)] = "",
+    objective: Annotated[str, Form(max_length=2000)] = "",
+    by: ShortText = "household",
 ) -> Response:
+    """Agree a démarche: its kind, the objective in the household's words, who does it, when."""
     case = visible_case(session, user=web.user, case_id=case_id)
     try:
         add_step(
@@ -110,11 +113,14 @@ def new_step(
             kind=kind,
             due_date=parse_date(due_date),
             detail=detail,
+            objective=objective,
+            by=by,
         )
     except FollowupError as error:
+        drafts = {"step_detail": detail, "step_objective": objective, "step_kind": kind}
         return render_case(
             request, session, services, web, case,
-            errors={"step": str(error)}, drafts={"step_detail": detail}, status_code=422,
+            errors={"step": str(error)}, drafts=drafts, status_code=422,
         )  # fmt: skip
     return _back(case.id, "steps")
 
@@ -129,6 +135,7 @@ def change_step(
     web: FormUserDep,
     status: ShortText = "",
     due_date: ShortText = "",
+    result: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> Response:
     case = visible_case(session, user=web.user, case_id=case_id)
     step = get_step(session, case_id=case.id, step_id=step_id)
@@ -139,6 +146,7 @@ def change_step(
             status=status or None,
             due_date=parse_date(due_date),
             clear_due_date=not due_date.strip(),
+            result=result,
         )
         update_step(session, clock=services.clock, step=step, actor=web.user, change=change)
     except FollowupError as error:

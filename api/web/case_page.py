@@ -1,11 +1,14 @@
-"""The case page: the household, one timeline of everything, the answer box, tasks, démarches,
-assignment and notes; and the printable engagement contract.
+"""The case page, a desk with the facts first: the household (phones to call, the address with
+a map), the visit, the consents, the diagnostic, the démarches of the engagement contract, the
+procedure, then the history, the answer box, tasks, assignment, closing and notes; and the
+printable engagement contract.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -19,10 +22,24 @@ from api.web.auth import WebUser, WebUserDep
 from api.web.labels import CASE_STATUS_LABELS, STAGE_LABELS, label
 from api.web.rendering import render
 from messages import gettext
+from messages.formatting import visit_date
 from outreach import audit
+from outreach.booking.bookings import active_visit
+from outreach.booking.places import places_of
+from outreach.booking.visits import VISIT_STATUS_LABELS
+from outreach.casework import step_kinds
 from outreach.casework.checks import needs_orientation, verdicts
 from outreach.casework.closing import OUTCOMES as CLOSING_OUTCOMES
 from outreach.casework.closing import outcome_label as closing_outcome_label
+from outreach.casework.consents import (
+    DECISION_LABELS,
+    IN_PERSON_TEXTS,
+    METHOD_LABELS,
+    PURPOSE_LABELS,
+    consents_shown,
+)
+from outreach.casework.consents import how as consent_how
+from outreach.casework.contract import agreement as contract_agreement
 from outreach.casework.lifecycle import OUT_OF_SCOPE_REASONS
 from outreach.casework.procedure import (
     CDP_CHECKS,
@@ -34,13 +51,20 @@ from outreach.casework.procedure import (
     paris_today,
 )
 from outreach.casework.summary import procedure_of
+from outreach.casework.visits import REACHED_BY_LABELS, free_slots, latest_visit
 from outreach.clock import PARIS
-from outreach.models import Case, ProcedureCheck, TeamUser
-from outreach.models.followup import STEP_KINDS, STEP_STATUSES
+from outreach.models import Case, MeetingPlace, ProcedureCheck, Slot, TeamUser, Visit
+from outreach.models.followup import OPEN_STEP_STATUSES, STEP_ACTORS, STEP_STATUSES
 from outreach.phones import display_phone
 from outreach.sending.channels import contact_kind_label
 from outreach.sending.send_now import NotSendable, best_route
-from outreach.team.followup import contract_steps, step_kind_label, step_status_label, steps_for
+from outreach.team.followup import (
+    contract_steps,
+    step_actor_label,
+    step_kind_label,
+    step_status_label,
+    steps_for,
+)
 from outreach.team.inbox import household_name
 from outreach.team.outcomes import outcome_label, outcomes_for
 from outreach.team.tasks import open_tasks, task_label
@@ -91,9 +115,31 @@ def render_case(
 ) -> Response:
     """The case page, with the errors of a refused form when there is one."""
     found = verdicts(session, case_id=case.id)
+    today = paris_today(services.clock.now())
     context = {
         "case": case,
         "facts": _facts(case),
+        "visit": _visit(session, services, case),
+        "slots": [
+            (slot.id, _slot_label(slot))
+            for slot in free_slots(session, clock=services.clock, case=case)
+        ],
+        "places": [
+            (place.id, _place_label(place))
+            for place in places_of(session, sector_id=case.sector_id)
+        ],
+        "reached_by": [
+            (code, gettext(text)) for code, text in REACHED_BY_LABELS.items() if code != "reply"
+        ],
+        "consents": consents_shown(session, case_id=case.id),
+        "consent_texts": [
+            (purpose, gettext(PURPOSE_LABELS[purpose]), gettext(text))
+            for purpose, text in IN_PERSON_TEXTS.items()
+        ],
+        "consent_decisions": [(code, gettext(text)) for code, text in DECISION_LABELS.items()],
+        "consent_methods": [(code, gettext(text)) for code, text in METHOD_LABELS.items()],
+        "contract": _contract(session, case),
+        "step_actors": [(code, step_actor_label(code)) for code in STEP_ACTORS],
         "household": household_name(case),
         "phones": [_point(point) for point in case.contact_points],
         "refusal": sending_refusal(services, case),
@@ -107,11 +153,11 @@ def render_case(
             }
             for item in open_tasks(session, case_id=case.id)
         ],
-        "steps": [_step(step) for step in steps_for(session, case_id=case.id)],
-        "step_kinds": [(kind, step_kind_label(kind)) for kind in STEP_KINDS],
+        "steps": [_step(step, today=today) for step in steps_for(session, case_id=case.id)],
+        "step_kinds": [(kind, step_kind_label(kind)) for kind in step_kinds.kind_keys()],
         "step_statuses": [(status, step_status_label(status)) for status in STEP_STATUSES],
         "workers": _workers(session) if web.user.is_coordinator else [],
-        "procedure": _procedure(case, today=paris_today(services.clock.now())),
+        "procedure": _procedure(case, today=today),
         "date_fields": [
             (name, gettext(DATE_LABELS.get(name, LEASE_LABEL)), getattr(case, name))
             for name in DATE_FIELDS
@@ -138,7 +184,13 @@ def sending_refusal(services: Services, case: Case) -> str | None:
 
 
 def _facts(case: Case) -> dict[str, Any]:
+    address = ", ".join(
+        filter(None, (case.address, " ".join(filter(None, (case.postcode, case.commune)))))
+    )
     return {
+        "map": f"https://www.openstreetmap.org/search?query={quote_plus(address)}"
+        if address
+        else None,
         "status": label(CASE_STATUS_LABELS, case.status),
         "stage": label(STAGE_LABELS, case.stage),
         "sector": case.sector.name if case.sector else None,
@@ -215,12 +267,13 @@ def _point(point: Any) -> dict[str, Any]:
     return {
         "kind": contact_kind_label(point.kind),
         "value": value,
+        "tel": point.value if point.kind == "phone" else None,
         "usable": point.usable,
         "state": point.state,
     }
 
 
-def _step(step: Any) -> dict[str, Any]:
+def _step(step: Any, *, today: date | None = None) -> dict[str, Any]:
     return {
         "id": step.id,
         "kind": step.kind,
@@ -229,6 +282,69 @@ def _step(step: Any) -> dict[str, Any]:
         "status_label": step_status_label(step.status),
         "due_date": step.due_date,
         "detail": step.detail,
+        "objective": step.objective,
+        "who": step_actor_label(step.actor),
+        "result": step.result,
+        "overdue": today is not None
+        and step.due_date is not None
+        and step.due_date < today
+        and step.status in OPEN_STEP_STATUSES,
+    }
+
+
+def _visit(session: Session, services: Services, case: Case) -> dict[str, Any] | None:
+    """The booked visit, else the latest one; what the worker needs to go there."""
+    visit = active_visit(session, case_id=case.id) or latest_visit(session, case_id=case.id)
+    if visit is None:
+        return None
+    now = services.clock.now()
+    return {
+        "id": visit.id,
+        "active": visit.active,
+        "when": visit_date(visit.starts_at, "fr"),
+        "window": visit.time_window,
+        "worker": visit.worker.name if visit.worker else None,
+        "place": _visit_place(visit),
+        "booked": gettext(REACHED_BY_LABELS.get(visit.reached_by, REACHED_BY_LABELS["reply"])),
+        "status": gettext(VISIT_STATUS_LABELS.get(visit.status, visit.status)),
+        "markable": visit.status != "cancelled" and now >= visit.starts_at,
+        "today": visit.starts_at.astimezone(PARIS).date() == now.astimezone(PARIS).date(),
+        "slot_id": visit.slot_id,
+        "place_id": visit.place_id,
+    }
+
+
+def _visit_place(visit: Visit) -> str:
+    if visit.place_kind == "nearby" and visit.place is not None:
+        return _place_label(visit.place)
+    return gettext("at the household's home")
+
+
+def _place_label(place: MeetingPlace) -> str:
+    address = place.address or gettext("address to be completed")
+    return f"{place.name} — {address}"
+
+
+def _slot_label(slot: Slot) -> str:
+    worker = slot.worker.name if slot.worker else ""
+    return (
+        f"{visit_date(slot.starts_at, 'fr')} — {worker}"
+        if worker
+        else visit_date(slot.starts_at, "fr")
+    )
+
+
+def _contract(session: Session, case: Case) -> dict[str, Any] | None:
+    """The household's agreement to its contract, if given: when, how, who recorded it."""
+    record = contract_agreement(session, case_id=case.id)
+    if record is None:
+        return None
+    recorder = session.get(TeamUser, record.recorded_by_id) if record.recorded_by_id else None
+    return {
+        "at": record.recorded_at,
+        "how": consent_how(record),
+        "by": recorder.name if recorder else None,
+        "document_ref": record.document_ref,
     }
 
 

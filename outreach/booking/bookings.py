@@ -14,6 +14,7 @@ The conversation calls, in order: `offer_slots` → (optionally `hold` while it 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select, update
@@ -33,14 +34,17 @@ from outreach.booking.visits import (
 from outreach.casework import lifecycle
 from outreach.casework.assignment import assign
 from outreach.clock import Clock
-from outreach.models import Case, Slot, TeamUser, Visit
-from outreach.models.booking import ACTIVE_VISIT_STATUSES
+from outreach.models import Case, MeetingPlace, Slot, TeamUser, Visit
+from outreach.models.booking import ACTIVE_VISIT_STATUSES, REACHED_BY
 from outreach.privacy.consent import has_consent
 from outreach.team import events
 
 __all__ = [
+    "AT_HOME",
+    "KEEP_PLACE",
     "BookingError",
     "TooLate",
+    "Where",
     "active_visit",
     "book",
     "can_change",
@@ -57,6 +61,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+# `change` leaves the place of the visit as it was.
+KEEP_PLACE = object()
 
 
 class BookingError(Exception):
@@ -113,6 +121,20 @@ def release_hold(session: Session, *, clock: Clock, case: Case, keep: int | None
     return int(session.execute(query).rowcount)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class Where:
+    """Where a visit takes place and how it was booked: by the household's reply at home (the
+    default), or by a worker (`actor`) after a phone call or a knock on the door, possibly at a
+    meeting place near the home."""
+
+    place: MeetingPlace | None = None  # None: at the household's home
+    reached_by: str = "reply"
+    actor: TeamUser | None = None
+
+
+AT_HOME = Where()
+
+
 def book(
     session: Session,
     *,
@@ -120,6 +142,7 @@ def book(
     case: Case,
     slot_id: int,
     config: BookingConfig | None = None,
+    where: Where = AT_HOME,
 ) -> Visit | None:
     """Book the slot for the household; None if it was taken (offer others).
 
@@ -127,21 +150,31 @@ def book(
     with another active visit must use `change`.
     """
     config = config or BookingConfig()
+    if where.reached_by not in REACHED_BY:
+        raise BookingError(f"unknown way of reaching the household: {where.reached_by}")
     _lock_case(session, case.id)
     current = active_visit(session, case_id=case.id)
     if current is not None:
         if current.slot_id == slot_id:
             return current
         raise BookingError(f"case {case.id} already has visit {current.id}: change it instead")
-    visit = _book(session, clock=clock, case=case, slot_id=slot_id, config=config)
+    visit = _book(session, clock=clock, case=case, slot_id=slot_id, config=config, where=where)
     if visit is None:
         return _same_case_won(session, case=case, slot_id=slot_id)
+    # A household reached at the door or on the phone is reached, whatever the messages said.
     lifecycle.advance(session, case=case, to="visit_booked", at=clock.now())
     if case.assigned_worker_id is None and visit.worker_id is not None:
-        assign(session, clock=clock, case=case, worker_id=visit.worker_id, actor=None)
+        assign(session, clock=clock, case=case, worker_id=visit.worker_id, actor=where.actor)
     case.updated_at = clock.now()
     audit.record(
-        session, clock=clock, actor=None, action="visit.booked", case_id=case.id, visit_id=visit.id
+        session,
+        clock=clock,
+        actor=where.actor,
+        action="visit.booked",
+        case_id=case.id,
+        visit_id=visit.id,
+        place=visit.place_kind,
+        reached_by=visit.reached_by,
     )
     events.record(
         session,
@@ -168,27 +201,49 @@ def change(
     visit: Visit,
     slot_id: int,
     config: BookingConfig | None = None,
+    actor: TeamUser | None = None,
+    place: MeetingPlace | object | None = KEEP_PLACE,
 ) -> Visit | None:
-    """Move the household's visit to another slot; None if that slot was taken meanwhile.
+    """Move the visit to another slot (or another place); None if that slot was taken meanwhile.
 
-    Raises TooLate past the deadline. The old visit is cancelled and its slot freed.
+    By the household (`actor` None): raises TooLate past the deadline. By a worker: at any time
+    before it happens; `place` a meeting place, None for the home, or unchanged. The old visit
+    is cancelled and its slot freed.
     """
     config = config or BookingConfig()
-    if not can_change(visit, clock=clock, config=config):
+    if actor is None and not can_change(visit, clock=clock, config=config):
         raise TooLate(f"visit {visit.id} can no longer be changed by the household")
-    if visit.slot_id == slot_id:
+    if not visit.active:
+        raise BookingError(f"visit {visit.id} is no longer booked")
+    if visit.slot_id == slot_id and place is KEEP_PLACE:
         return visit
     case = session.get_one(Case, visit.case_id)
     _lock_case(session, case.id)
-    new = _book(session, clock=clock, case=case, slot_id=slot_id, config=config)
+    if visit.slot_id == slot_id:  # same time, another place
+        _set_place(visit, place)
+        audit.record(
+            session,
+            clock=clock,
+            actor=actor,
+            action="visit.place",
+            case_id=case.id,
+            visit_id=visit.id,
+        )
+        return visit
+    where = Where(
+        place=visit.place if place is KEEP_PLACE else place,
+        reached_by=visit.reached_by,
+        actor=actor,
+    )
+    new = _book(session, clock=clock, case=case, slot_id=slot_id, config=config, where=where)
     if new is None:
         return None
     new.replaces_visit_id = visit.id
-    _cancel(session, clock=clock, visit=visit, by="household")
+    _cancel(session, clock=clock, visit=visit, by="team" if actor else "household")
     audit.record(
         session,
         clock=clock,
-        actor=None,
+        actor=actor,
         action="visit.changed",
         case_id=case.id,
         visit_id=new.id,
@@ -289,7 +344,13 @@ def _take(
 
 
 def _book(
-    session: Session, *, clock: Clock, case: Case, slot_id: int, config: BookingConfig
+    session: Session,
+    *,
+    clock: Clock,
+    case: Case,
+    slot_id: int,
+    config: BookingConfig,
+    where: Where = AT_HOME,
 ) -> Visit | None:
     now = clock.now()
     if not _take(session, case=case, slot_id=slot_id, now=now, config=config, status="booked"):
@@ -309,10 +370,20 @@ def _book(
         window_ends_at=window_end,
         time_window=time_window(slot.starts_at, window_end, "fr"),
         created_at=now,
+        booked_by="team" if where.actor is not None else "household",
+        reached_by=where.reached_by,
     )
+    _set_place(visit, where.place)
     session.add(visit)
     session.flush()
     return visit
+
+
+def _set_place(visit: Visit, place: MeetingPlace | object | None) -> None:
+    if isinstance(place, MeetingPlace):
+        visit.place_kind, visit.place_id, visit.place = "nearby", place.id, place
+    else:
+        visit.place_kind, visit.place_id, visit.place = "home", None, None
 
 
 def _same_case_won(session: Session, *, case: Case, slot_id: int) -> Visit | None:

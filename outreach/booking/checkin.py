@@ -24,9 +24,10 @@ from messages import N_, gettext
 from messages.formatting import text_language
 from messages.sequence_texts import TASK_LABELS
 from messages.templates import Text, render_text
+from outreach.casework import step_kinds
 from outreach.clock import PARIS, Clock
 from outreach.models import Case, Conversation, EngagementStep, Message, Visit
-from outreach.models.followup import OPEN_STEP_STATUSES, STEP_KINDS
+from outreach.models.followup import OPEN_STEP_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +37,6 @@ REMIND_AFTER = timedelta(days=3)
 TASK_AFTER = timedelta(days=3)
 MAX_STEPS_NAMED = 3  # keeps the question within two SMS segments
 
-# How the household reads each démarche (short; the team's labels are in outreach.team.followup).
-STEP_LABELS = {
-    "fsl": N_("FSL application"),
-    "dls": N_("social-housing application"),
-    "action_logement": N_("aid from Action Logement"),
-    "landlord_mediation": N_("repayment plan"),
-    "overindebtedness": N_("over-indebtedness file"),
-    "social_worker": N_("social worker appointment"),
-    "legal_advice": N_("appointment for legal advice"),
-}
 ANSWERS = (N_("going well"), N_("need help"), N_("situation changed"))
 CHECKIN_THANKS = N_("Thank you, good to hear. If you need the team, just reply to this message.")
 GOING_WELL, NEED_HELP, CHANGED = 1, 2, 3
@@ -60,15 +51,16 @@ TASK_LABELS.setdefault(NO_ANSWER_TASK, N_("Check-in: no answer after a reminder,
 
 
 def tenant_msgids() -> tuple[str, ...]:
-    return (*STEP_LABELS.values(), *ANSWERS, CHECKIN_THANKS)
+    households = tuple(household for _, household in step_kinds.msgids())
+    return (*households, *ANSWERS, CHECKIN_THANKS)
 
 
 def steps_text(kinds: list[str], language: str) -> str:
     """ "demande FSL, plan d'apurement": the open démarches, at most three."""
     language = text_language(language)
-    ordered = [kind for kind in STEP_KINDS if kind in kinds][:MAX_STEPS_NAMED]
+    ordered = [kind for kind in step_kinds.kind_keys() if kind in kinds][:MAX_STEPS_NAMED]
     separator = "، " if language == "ar" else ", "
-    return separator.join(gettext(STEP_LABELS[kind], language) for kind in ordered)
+    return separator.join(step_kinds.household_label(kind, language) for kind in ordered)
 
 
 def question(kinds: list[str], language: str) -> Text:

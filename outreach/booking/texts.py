@@ -50,16 +50,25 @@ def slot_offer(slots: Sequence[Slot], language: str, *, after_taken: bool = Fals
 
 
 def booking_confirmation(visit: Visit, language: str) -> Text:
+    """The visit confirmed: at home, or at the place nearby it was booked at."""
+    place = place_text(visit)
+    date = visit_date(visit.starts_at, language)
+    if place:
+        return render_text("booking_confirmation_place", language, date=date, place=place)
     return render_text(
         "booking_confirmation",
         language,
-        date=visit_date(visit.starts_at, language),
+        date=date,
         worker=_worker(visit, language),
         window=_window(visit, language),
     )
 
 
 def visit_reminder(visit: Visit, language: str) -> Text:
+    place = place_text(visit)
+    if place:
+        date = visit_date(visit.starts_at, language)
+        return render_text("visit_reminder_place", language, date=date, place=place)
     return render_text(
         "visit_reminder",
         language,
@@ -70,12 +79,19 @@ def visit_reminder(visit: Visit, language: str) -> Text:
 
 
 def change_confirmation(visit: Visit, language: str) -> Text:
-    return render_text(
-        "change_confirmation",
-        language,
-        date=visit_date(visit.starts_at, language),
-        window=_window(visit, language),
-    )
+    place = place_text(visit)
+    date = visit_date(visit.starts_at, language)
+    if place:
+        return render_text("change_confirmation_place", language, date=date, place=place)
+    return render_text("change_confirmation", language, date=date, window=_window(visit, language))
+
+
+def place_text(visit: Visit) -> str | None:
+    """ "Mairie de Lens, 1 place Jean Jaurès": where a visit away from home takes place; None
+    at home. The address is left out when the team has not entered it."""
+    if visit.place_kind != "nearby" or visit.place is None:
+        return None
+    return ", ".join(filter(None, (visit.place.name, visit.place.address)))
 
 
 def cancel_confirmation(visit: Visit, language: str) -> Text:

@@ -1,9 +1,11 @@
-"""The casework's daily job: each case's procedure stage and next deadline follow its dates."""
+"""The casework's daily jobs: each case's procedure stage and next deadline follow its dates; the
+household is reminded two days before a démarche of its own is due."""
 
 from __future__ import annotations
 
 import logging
 
+from outreach.casework.nudges import send_nudges
 from outreach.casework.procedure import paris_today, refresh_procedures
 from outreach.engine.dispatcher import Dispatcher
 from outreach.engine.tick import DailyJob
@@ -18,4 +20,11 @@ def _stages_job(dispatcher: Dispatcher) -> int:
     return changed
 
 
-DAILY_JOBS = (DailyJob("procedure_stages", 6, 0, _stages_job),)
+def _nudges_job(dispatcher: Dispatcher) -> int:
+    return send_nudges(dispatcher.sessions, clock=dispatcher.clock, enabled=dispatcher.enabled)
+
+
+DAILY_JOBS = (
+    DailyJob("procedure_stages", 6, 0, _stages_job),
+    DailyJob("step_reminders", 10, 20, _nudges_job),
+)

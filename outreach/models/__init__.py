@@ -2,7 +2,14 @@
 
 from outreach.models.audit import AuditEvent
 from outreach.models.base import Base, UTCDateTime
-from outreach.models.booking import Absence, AvailabilityWindow, OneOffSlot, Slot, Visit
+from outreach.models.booking import (
+    Absence,
+    AvailabilityWindow,
+    MeetingPlace,
+    OneOffSlot,
+    Slot,
+    Visit,
+)
 from outreach.models.case import CASE_STATUSES, STAGES, Case, ContactPoint, Landlord, Person
 from outreach.models.consent import ConsentRecord
 from outreach.models.conversation import Conversation
@@ -47,6 +54,7 @@ __all__ = [
     "Landlord",
     "LandlordOptOut",
     "LoginSession",
+    "MeetingPlace",
     "Message",
     "MessageStatusEvent",
     "OneOffSlot",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from sqlalchemy import (
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -40,6 +41,29 @@ VISIT_STATUSES = (
     "cancelled",
 )
 ACTIVE_VISIT_STATUSES = ("booked", "reminded")
+# Where the visit takes place: at the household's home, or at a place near it (mairie, CCAS,
+# France Services…) from the sector's list of meeting places.
+VISIT_PLACES = ("home", "nearby")
+# Who booked the visit and how the household was reached: by its own SMS reply, or by a worker
+# after a phone call or a knock on the door.
+BOOKED_BY = ("household", "team")
+REACHED_BY = ("reply", "phone", "door")
+
+
+class MeetingPlace(Base):
+    """A place near the households of a sector where a worker can meet them (mairie, CCAS,
+    France Services…). Entered by the team; an unknown address stays empty ("à compléter")."""
+
+    __tablename__ = "meeting_place"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sector_id: Mapped[int] = mapped_column(ForeignKey("sector.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str | None] = mapped_column(String(250))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    sector: Mapped[Sector] = relationship()
 
 
 class AvailabilityWindow(Base):
@@ -155,11 +179,20 @@ class Visit(Base):
     outcome_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("team_user.id", ondelete="SET NULL")
     )
+    place_kind: Mapped[str] = mapped_column(String(12), default="home", server_default="home")
+    place_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting_place.id", ondelete="SET NULL")
+    )
+    booked_by: Mapped[str] = mapped_column(
+        String(12), default="household", server_default="household"
+    )
+    reached_by: Mapped[str] = mapped_column(String(12), default="reply", server_default="reply")
 
     case: Mapped[Case] = relationship()
     slot: Mapped[Slot | None] = relationship()
     worker: Mapped[TeamUser | None] = relationship(foreign_keys=[worker_id])
     sector: Mapped[Sector | None] = relationship()
+    place: Mapped[MeetingPlace | None] = relationship()
 
     @property
     def active(self) -> bool:

@@ -18,6 +18,8 @@ from outreach.models.base import Base, BigId, UTCDateTime
 # SMS to its summary), recorded like a consent: who, when, how, which text.
 CONSENT_PURPOSES = ("diagnostic", "landlord_contact", "contract")
 CONSENT_DECISIONS = ("given", "refused", "withdrawn")
+# How a consent given in person was expressed; an answer by message has no method.
+CONSENT_METHODS = ("oral", "written")
 
 
 class ConsentRecord(Base):
@@ -42,3 +44,7 @@ class ConsentRecord(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("team_user.id", ondelete="SET NULL")
     )
+    # Given in person: "oral" or "written", and where the signed paper is kept (a scan's
+    # reference in the team's files, never the scan itself).
+    method: Mapped[str | None] = mapped_column(String(12))
+    document_ref: Mapped[str | None] = mapped_column(String(120))

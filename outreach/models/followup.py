@@ -9,17 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach.models.base import Base, BigId, UTCDateTime
 
-# The démarches an engagement contract can list (see DOMAIN.md), in the order they are shown.
-STEP_KINDS = (
-    "fsl",  # Fonds de solidarité logement application
-    "dls",  # demande de logement social
-    "action_logement",  # Action Logement aid
-    "landlord_mediation",  # mediation with the landlord / repayment plan (plan d'apurement)
-    "overindebtedness",  # Banque de France over-indebtedness file (surendettement)
-    "social_worker",  # appointment with a social worker of the Département
-    "legal_advice",  # ADIL or a lawyer (aide juridictionnelle): an act that may not be regular
-)
+# The kinds of démarche are data: outreach/casework/step_kinds.py.
 STEP_STATUSES = ("todo", "in_progress", "done", "dropped")
+# Who does a démarche: the household itself, the team, or a partner (CAF, Département, ADIL…).
+STEP_ACTORS = ("household", "team", "partner")
 OPEN_STEP_STATUSES = ("todo", "in_progress")
 
 
@@ -52,3 +45,9 @@ class EngagementStep(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The objective in the household's words, who does it, and what came of it.
+    objective: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(12), default="household", server_default="household")
+    result: Mapped[str | None] = mapped_column(Text)
+    # The SMS reminding the household two days before the due date went out (never twice).
+    nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

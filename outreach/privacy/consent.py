@@ -80,10 +80,13 @@ def record_consent(
     channel: str,
     message_id: int | None = None,
     actor: TeamUser | None = None,
+    method: str | None = None,
+    document_ref: str | None = None,
 ) -> ConsentRecord:
     """Add one consent record; a refusal or withdrawal also goes to the team's inbox.
 
-    `actor`: the team member who recorded an answer given in person (channel "visit").
+    `actor`: the team member who recorded an answer given in person (channel "visit"), with its
+    `method` (oral or written) and, for a signed paper, where it is filed (`document_ref`).
     """
     if purpose not in CONSENT_PURPOSES:
         raise ConsentError(f"unknown consent purpose {purpose!r}")
@@ -100,6 +103,8 @@ def record_consent(
         message_id=message_id,
         recorded_at=now,
         recorded_by_id=actor.id if actor else None,
+        method=method,
+        document_ref=document_ref,
     )
     session.add(record)
     events.record(session, kind=f"consent.{decision}", case_id=case.id, at=now, purpose=purpose)

@@ -37,6 +37,7 @@ from outreach.models import (
     Case,
     CaseNote,
     ChannelLinkToken,
+    ConsentRecord,
     EngagementStep,
     ImportBatch,
     InboxItem,
@@ -312,7 +313,13 @@ def anonymise(session: Session, *, clock: Clock, case: Case, reason: str) -> Non
     )
     session.execute(update(InboxItem).where(InboxItem.case_id == case.id).values(note=None))
     session.execute(
-        update(EngagementStep).where(EngagementStep.case_id == case.id).values(detail=None)
+        update(EngagementStep)
+        .where(EngagementStep.case_id == case.id)
+        .values(detail=None, objective=None, result=None)
+    )
+    # Where a signed paper is filed may name the household; what was decided stays.
+    session.execute(
+        update(ConsentRecord).where(ConsentRecord.case_id == case.id).values(document_ref=None)
     )
     for note in session.scalars(select(CaseNote).where(CaseNote.case_id == case.id)):
         session.delete(note)

@@ -19,7 +19,15 @@ from outreach.ccapex.importer import current_month
 from outreach.ccapex.rows import CaseRow, LandlordRow
 from outreach.ccapex.store import Context, Prepared, insert_cases
 from outreach.clock import PARIS, Clock
-from outreach.models import STAGES, AvailabilityWindow, Case, Conversation, Sector, TeamUser
+from outreach.models import (
+    STAGES,
+    AvailabilityWindow,
+    Case,
+    Conversation,
+    MeetingPlace,
+    Sector,
+    TeamUser,
+)
 from outreach.phones import Phone, normalise_phone
 from outreach.sectors import SectorLoadReport, SectorResolver, load_default_sectors_if_empty
 from outreach.sequences.bulk import enrol_new_cases
@@ -146,6 +154,7 @@ def load_demo_data(session: Session, *, clock: Clock) -> DemoReport:
     report = DemoReport(sectors=load_default_sectors_if_empty(session))
     report.users = _add_team(session, clock)
     _add_availability(session, clock)
+    _add_meeting_places(session, clock)
     rows = demo_rows(clock.now().astimezone(PARIS).date())
     known = set(
         session.scalars(select(Case.reference).where(Case.reference.startswith(REFERENCE_PREFIX)))
@@ -172,6 +181,26 @@ def load_demo_data(session: Session, *, clock: Clock) -> DemoReport:
         )
         session.flush()
     return report
+
+
+def _add_meeting_places(session: Session, clock: Clock) -> None:
+    """One meeting place per sector of the demo team, so "lieu proche" can be tried. No address
+    is made up: it shows as "à compléter" until the team enters the real one."""
+    workers = session.scalars(select(TeamUser).where(TeamUser.email.in_([t[0] for t in TEAM])))
+    sectors = {sector.id: sector for worker in workers for sector in worker.sectors}
+    for sector in sectors.values():
+        if session.scalar(select(MeetingPlace.id).where(MeetingPlace.sector_id == sector.id)):
+            continue
+        session.add(
+            MeetingPlace(
+                sector_id=sector.id,
+                name=f"Mairie ({sector.name})"[:36],
+                address=None,
+                active=True,
+                created_at=clock.now(),
+            )
+        )
+    session.flush()
 
 
 # When a demo worker visits their first and their second sector: weekday (0 is Monday), start,

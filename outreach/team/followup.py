@@ -9,26 +9,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from messages import N_, gettext
 from outreach import audit
+from outreach.casework import step_kinds
 from outreach.clock import Clock
 from outreach.models import Case, CaseNote, EngagementStep, TeamUser
-from outreach.models.followup import OPEN_STEP_STATUSES, STEP_KINDS, STEP_STATUSES
+from outreach.models.followup import OPEN_STEP_STATUSES, STEP_ACTORS, STEP_STATUSES
 
 MAX_NOTE_LENGTH = 5000
 MAX_DETAIL_LENGTH = 500
 
-STEP_KIND_LABELS = {
-    "fsl": N_("FSL application (Fonds de solidarité logement)"),
-    "dls": N_("Social-housing application (DLS)"),
-    "action_logement": N_("Action Logement aid"),
-    "landlord_mediation": N_("Landlord mediation / repayment plan"),
-    "overindebtedness": N_("Over-indebtedness file (Banque de France)"),
-    "social_worker": N_("Appointment with a social worker"),
-    "legal_advice": N_("Legal advice: ADIL or a lawyer (legal aid)"),
+STEP_ACTOR_LABELS = {
+    "household": N_("the household"),
+    "team": N_("the team"),
+    "partner": N_("a partner"),
 }
 STEP_STATUS_LABELS = {
     "todo": N_("to do"),
@@ -50,10 +47,17 @@ class StepChange:
     due_date: date | None = None
     clear_due_date: bool = False
     detail: str | None = None
+    objective: str | None = None
+    actor: str | None = None
+    result: str | None = None
 
 
 def step_kind_label(kind: str, language: str = "fr") -> str:
-    return gettext(STEP_KIND_LABELS[kind], language) if kind in STEP_KIND_LABELS else kind
+    return step_kinds.team_label(kind, language)
+
+
+def step_actor_label(actor: str, language: str = "fr") -> str:
+    return gettext(STEP_ACTOR_LABELS[actor], language) if actor in STEP_ACTOR_LABELS else actor
 
 
 def step_status_label(status: str, language: str = "fr") -> str:
@@ -98,10 +102,15 @@ def add_step(
     kind: str,
     due_date: date | None = None,
     detail: str | None = None,
+    objective: str | None = None,
+    by: str = "household",
 ) -> EngagementStep:
-    """Add one démarche to the case's engagement contract, to do."""
-    if kind not in STEP_KINDS:
+    """Add one démarche to the case's engagement contract, to do: its kind, the objective in the
+    household's words, who does it (`by`: the household, the team or a partner), when."""
+    if kind not in step_kinds.kind_keys():
         raise FollowupError(gettext("Unknown step: {kind}.", kind=kind))
+    if by not in STEP_ACTORS:
+        raise FollowupError(gettext("Choose who does the step."))
     now = clock.now()
     step = EngagementStep(
         case_id=case.id,
@@ -109,6 +118,8 @@ def add_step(
         status="todo",
         due_date=due_date,
         detail=_detail(detail),
+        objective=_detail(objective),
+        actor=by,
         created_by_id=actor.id if actor else None,
         created_at=now,
         updated_at=now,
@@ -141,9 +152,16 @@ def update_step(
     if change.clear_due_date or (change.due_date is not None and change.due_date != step.due_date):
         step.due_date = None if change.clear_due_date else change.due_date
         changed.append("due_date")
-    if change.detail is not None and _detail(change.detail) != step.detail:
-        step.detail = _detail(change.detail)
-        changed.append("detail")
+    if change.actor is not None and change.actor not in STEP_ACTORS:
+        raise FollowupError(gettext("Choose who does the step."))
+    for field in ("detail", "objective", "result"):
+        value = getattr(change, field)
+        if value is not None and _detail(value) != getattr(step, field):
+            setattr(step, field, _detail(value))
+            changed.append(field)
+    if change.actor is not None and change.actor != step.actor:
+        step.actor = change.actor
+        changed.append("actor")
     if changed:
         step.updated_at = now
         audit.record(
@@ -184,6 +202,26 @@ def open_steps(session: Session, *, case_id: int) -> list[EngagementStep]:
 def get_step(session: Session, *, case_id: int, step_id: int) -> EngagementStep | None:
     step = session.get(EngagementStep, step_id)
     return step if step is not None and step.case_id == case_id else None
+
+
+def overdue_steps(
+    session: Session, *, today: date, scope: ColumnElement[bool] | None = None
+) -> list[tuple[EngagementStep, Case]]:
+    """The démarches still open past their due date, the most overdue first, with their case;
+    only cases still open, and only those `scope` lets the reader see (outreach.cases)."""
+    query = (
+        select(EngagementStep, Case)
+        .join(Case, Case.id == EngagementStep.case_id)
+        .where(
+            EngagementStep.status.in_(OPEN_STEP_STATUSES),
+            EngagementStep.due_date < today,
+            Case.status != "closed",
+        )
+        .order_by(EngagementStep.due_date, EngagementStep.id)
+    )
+    if scope is not None:
+        query = query.where(scope)
+    return [(step, case) for step, case in session.execute(query)]
 
 
 def contract_steps(session: Session, *, case_id: int) -> list[EngagementStep]:

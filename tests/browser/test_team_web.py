@@ -290,7 +290,7 @@ def test_a_worker_takes_a_case_sees_its_deadline_and_closes_it(
     expect(procedure).to_contain_text("J-19")
     expect(procedure).to_contain_text("Date du bail inconnue")
     page.get_by_role("button", name="Je prends ce dossier").click()
-    expect(page.locator("#assignment")).not_to_contain_text("Personne n'est chargé")
+    expect(page.locator("#facts")).not_to_contain_text("Personne n'est chargé")
     screenshot(page, "case-procedure")
     _check_accessible_basics(page)
     page.get_by_text("Vérifier le commandement de payer").click()
