@@ -93,6 +93,15 @@ VISIT_REMINDER_PLACE = N_(
 CHANGE_CONFIRMATION_PLACE = N_(
     "Noted, your appointment is moved to {date}, at: {place}. To cancel, reply CANCEL."
 )
+# The engagement contract's summary, for the household's agreement by message.
+CONTRACT_QUESTION = N_(
+    "Hello, this is the mobile team. Here are the steps we agreed: {steps}. Do you agree with "
+    "this plan? Reply YES or NO."
+)
+CONTRACT_AGREED = N_(
+    "Thank you, your agreement is recorded. The mobile team stays at your side: reply to this "
+    "message if you need help."
+)
 # Two days before a démarche the household agreed to do itself is due.
 STEP_NUDGE = N_(
     "Hello, this is the mobile team. As agreed, {step} is planned for {day}. If you need help, "
@@ -142,6 +151,8 @@ _CONVERSATION = (
     SmsTemplate("visit_reminder_place", VISIT_REMINDER_PLACE, segments=3),
     SmsTemplate("change_confirmation_place", CHANGE_CONFIRMATION_PLACE, segments=2),
     SmsTemplate("step_nudge", STEP_NUDGE, segments=2),
+    SmsTemplate("contract_question", CONTRACT_QUESTION, segments=2),
+    SmsTemplate("contract_agreed", CONTRACT_AGREED),
     SmsTemplate("cancel_confirmation", CANCEL_CONFIRMATION),
     SmsTemplate("too_late_to_change", TOO_LATE_TO_CHANGE),
     SmsTemplate("language_changed", LANGUAGE_CHANGED),

@@ -90,3 +90,60 @@ def test_it_moves_the_15_day_mark_with_every_exchange(client, services) -> None:
         "à ce message."
     ]
     assert _tasks(services, case_id) == []
+
+
+def test_the_household_agrees_to_its_contract_by_answering_yes(client, services) -> None:
+    from outreach.casework import contract
+    from outreach.models import Case, ConsentRecord
+
+    case_id, _ = household_in_arras(services)
+    phone = Phone(client, services, case_id)
+    phone.received()
+    _with_steps(services, case_id, "fsl", "landlord_mediation")
+    with services.sessions.begin() as session:
+        case = session.get_one(Case, case_id)
+        assert contract.ask_by_message(
+            session, clock=services.clock, case=case, enabled=tuple(services.channels)
+        )
+    [summary] = phone.received()
+    assert summary == (
+        "Bonjour, c'est l'équipe mobile. Voici les démarches convenues ensemble : demande FSL, "
+        "plan d'apurement. Acceptez-vous ce plan ? Répondez OUI ou NON."
+    )
+    phone.answer("oui")
+    assert phone.received() == [
+        "Merci, votre accord est enregistré. L'équipe mobile reste avec vous : répondez à ce "
+        "message si vous avez besoin d'aide."
+    ]
+    with services.sessions() as session:
+        record = session.scalars(
+            select(ConsentRecord).where(ConsentRecord.purpose == "contract")
+        ).one()
+        assert (record.decision, record.channel) == ("given", "sandbox")
+        assert record.text_version.startswith("contract-v1-") and "none" not in record.text_version
+        assert session.get_one(Case, case_id).status == "supported"
+
+
+def test_a_no_to_the_contract_reaches_a_person(client, services) -> None:
+    from outreach.casework import contract
+    from outreach.models import Case
+
+    case_id, _ = household_in_arras(services, phone="06 39 98 20 02")
+    phone = Phone(client, services, case_id)
+    phone.received()
+    _with_steps(services, case_id, "dls")
+    with services.sessions.begin() as session:
+        contract.ask_by_message(
+            session,
+            clock=services.clock,
+            case=session.get_one(Case, case_id),
+            enabled=tuple(services.channels),
+        )
+    phone.received()
+    phone.answer("non")
+    assert phone.received()[0].startswith("Merci, un membre de l'équipe mobile va lire")
+    with services.sessions() as session:
+        refusals = session.scalars(
+            select(InboxItem.note).where(InboxItem.case_id == case_id, InboxItem.kind == "refusal")
+        ).all()
+    assert refusals == ["consent contract refused"]

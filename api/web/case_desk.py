@@ -229,3 +229,25 @@ def contract_agreed(
             drafts={"contract_document_ref": document_ref}, status_code=422,
         )  # fmt: skip
     return _back(case.id, "steps")
+
+
+@router.post("/cases/{case_id}/contract/ask")
+def contract_by_message(
+    case_id: RowId, request: Request, session: SessionDep, services: ServicesDep, web: FormUserDep
+) -> Response:
+    """Send the contract's summary to the household: it agrees by answering YES."""
+    case = visible_case(session, user=web.user, case_id=case_id)
+    try:
+        sent = contract.ask_by_message(
+            session, clock=services.clock, case=case, enabled=services.sending_channels
+        )
+    except ConsentInPersonError as error:
+        return render_case(
+            request, session, services, web, case, errors={"contract": str(error)}, status_code=422
+        )
+    if not sent:
+        refusal = gettext("The household cannot be written to: have the contract signed.")
+        return render_case(
+            request, session, services, web, case, errors={"contract": refusal}, status_code=409
+        )
+    return _back(case.id, "steps")

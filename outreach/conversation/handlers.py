@@ -28,6 +28,7 @@ from outreach.team.tasks import create_task
 
 Handler = Callable[[Turn], str | None]
 DIAGNOSTIC = "diagnostic"
+CONTRACT = "contract"
 
 
 # --- consent ---------------------------------------------------------------------------------
@@ -175,6 +176,38 @@ def _too_late(turn: Turn) -> str:
     return turn.conversation.state
 
 
+# --- the engagement contract, agreed by message ---------------------------------------------
+
+
+def record_contract(turn: Turn) -> str | None:
+    """YES to the contract's summary: recorded like a consent (the case is then "accompagné")."""
+    consent.record_answer(
+        turn.session,
+        clock=turn.clock,
+        case=turn.case,
+        purpose=CONTRACT,
+        decision="given",
+        reply=turn.reply,
+    )
+    turn.say(render_text("contract_agreed", turn.case.language))
+    return None
+
+
+def contract_declined(turn: Turn) -> str | None:
+    """NO: recorded, and a person of the team reads it (the refusal goes to the inbox)."""
+    consent.record_answer(
+        turn.session,
+        clock=turn.clock,
+        case=turn.case,
+        purpose=CONTRACT,
+        decision="refused",
+        reply=turn.reply,
+    )
+    turn.for_team = True
+    turn.say(render_text("handed_over", turn.case.language))
+    return None
+
+
 # --- check-in --------------------------------------------------------------------------------
 
 
@@ -272,6 +305,8 @@ HANDLERS: dict[str, Handler] = {
     "cancel_visit": cancel_visit,
     "checkin_answer": checkin_answer,
     "checkin_need_help": checkin_need_help,
+    "record_contract": record_contract,
+    "contract_declined": contract_declined,
     "explain": explain,
     "change_language": change_language,
     "hand_over": hand_over,

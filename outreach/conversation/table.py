@@ -6,7 +6,8 @@ that fits no line is never guessed: the bot asks again once, then a person of th
 
 The path of a visit, top to bottom:
 first contact → interested → consent asked → consent given → slot offered → visit booked →
-reminded → visited → follow-up (the 15-day check-in).
+reminded → visited → (contract asked: the team sends the engagement contract's summary, the
+household answers YES) → follow-up (the 15-day check-in).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ VISIT_BOOKED = "visit_booked"  # a date is booked and confirmed
 REMINDED = "reminded"  # the reminder of the day before was sent
 VISITED = "visited"  # the worker came (or nobody was home); the check-in comes 15 days later
 FOLLOW_UP = "follow_up"  # the bot asked how the démarches are going (1, 2 or 3)
+CONTRACT_ASKED = "contract_asked"  # the team sent the contract's summary: "do you agree? YES/NO"
 
 STATES = (
     FIRST_CONTACT,
@@ -39,6 +41,7 @@ STATES = (
     REMINDED,
     VISITED,
     FOLLOW_UP,
+    CONTRACT_ASKED,
 )
 SAME = "same"  # the state does not change
 
@@ -76,6 +79,8 @@ TABLE: tuple[Transition, ...] = (
     T(FOLLOW_UP,         CHOICE,       "checkin_answer",       VISITED),
     T(FOLLOW_UP,         NEED_HELP,    "checkin_need_help",    VISITED),
     T(VISITED,           NEED_HELP,    "checkin_need_help",    VISITED),
+    T(CONTRACT_ASKED,    YES,          "record_contract",      VISITED),
+    T(CONTRACT_ASKED,    NO,           "contract_declined",    VISITED),
 )
 
 # In any state: the household asks who we are, changes language, takes back its agreement,

@@ -37,7 +37,7 @@ TEXT_VERSIONS = {
     "landlord_contact": "landlord_contact-v1",
     "contract": "contract-v1",
 }
-QUESTION_TEMPLATES = {"diagnostic": "consent_question"}
+QUESTION_TEMPLATES = {"diagnostic": "consent_question", "contract": "contract_question"}
 PRIVACY_PATHS = {"fr": "/confidentialite", "en": "/privacy", "ar": "/confidentialite"}
 
 
