@@ -13,7 +13,18 @@ from sqlalchemy import Engine
 from api import request_log, web
 from api.body_limit import BodyLimit
 from api.routes import audit as audit_api
-from api.routes import cases, events, health, inbox, landlords, rights, schema, steps, visits
+from api.routes import (
+    cases,
+    ccapex_returns,
+    events,
+    health,
+    inbox,
+    landlords,
+    rights,
+    schema,
+    steps,
+    visits,
+)
 from api.routes import messages as team_messages
 from api.scheduler import scheduler_lifespan
 from api.security_headers import SecurityHeaders
@@ -69,6 +80,7 @@ def create_app(
     app.include_router(inbox.router)
     app.include_router(events.router)
     app.include_router(rights.router)
+    app.include_router(ccapex_returns.router)
     if services.settings.is_production:
         app.include_router(schema.router)
     web.install(app)  # the team pages (session cookie + CSRF); the JSON API keeps bearer tokens

@@ -52,6 +52,7 @@ def register(app: typer.Typer) -> None:
     sectors_app.command("load")(sectors_load)
     app.add_typer(sectors_app, name="sectors")
     app.command("demo-data")(demo_data)
+    app.command("ccapex-return")(ccapex_return)
 
 
 def import_cases(
@@ -114,6 +115,46 @@ def sectors_load(
         typer.echo(
             "  " + gettext("file line {line}: {reason}", line=issue.line, reason=issue.reason)
         )
+
+
+def ccapex_return(
+    month: Annotated[str, typer.Option(help="The month of the CCAPEX list, YYYY-MM.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The file to write: .xlsx or .csv.")
+    ],
+) -> None:
+    """Write the monthly return to the CCAPEX: every case of that month's list and what
+    happened since (no name, phone number, address or note)."""
+    from outreach import audit
+    from outreach.ccapex import monthly_return
+    from outreach.db import transaction
+
+    kind = output.suffix.lower().lstrip(".")
+    if kind not in ("xlsx", "csv"):
+        typer.echo(gettext("The file must end in .xlsx or .csv."), err=True)
+        raise typer.Exit(2)
+    with data_services() as svc:
+        with svc.sessions() as session:
+            try:
+                rows = monthly_return.rows_for_month(session, month=month)
+            except monthly_return.ReturnError as error:
+                typer.echo(str(error), err=True)
+                raise typer.Exit(2) from None
+        if kind == "xlsx":
+            body = monthly_return.to_xlsx(rows, month=month)
+        else:
+            body = monthly_return.to_csv(rows)
+        try:
+            output.write_bytes(body)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            typer.echo(
+                gettext("Cannot write {path}: {reason}", path=output, reason=reason), err=True
+            )
+            raise typer.Exit(1) from None
+        with transaction(svc.sessions) as session:
+            audit.record(session, clock=svc.clock, actor=None, action="ccapex.return", month=month)
+    typer.echo(gettext("{count} cases written to {path}.", count=len(rows), path=output))
 
 
 def demo_data() -> None:

@@ -22,12 +22,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import RowId, ServicesDep, SessionDep
+from api.routes import ccapex_returns
 from api.services import Services
 from api.web.auth import FormUserDep, WebUser, WebUserDep, require_coordinator
 from api.web.rendering import PageError, render, secure
 from messages import gettext
 from outreach import audit
 from outreach.ccapex.importer import ImportRefused, import_file
+from outreach.ccapex.monthly_return import ReturnError, months_received
 from outreach.ccapex.reading import UnreadableFile
 from outreach.models import ImportBatch
 from outreach.privacy import retention
@@ -85,6 +87,22 @@ def upload(
     return RedirectResponse(f"/imports/{report.batch_id}", status_code=303)
 
 
+@router.get("/imports/returns/{month}.{kind}")
+def return_download(
+    month: str, kind: str, session: SessionDep, services: ServicesDep, web: WebUserDep
+) -> Response:
+    """The monthly return to the CCAPEX of one import month, as CSV or XLSX."""
+    require_coordinator(web)
+    if kind not in ("csv", "xlsx"):
+        raise PageError(404, gettext("Page not found."))
+    try:
+        body = ccapex_returns.build(session, month=month, kind=kind)
+    except ReturnError as error:
+        raise PageError(422, str(error)) from None
+    audit.record(session, clock=services.clock, actor=web.user, action="ccapex.return", month=month)
+    return secure(ccapex_returns.download(body, month=month, kind=kind))
+
+
 @router.get("/imports/{batch_id}")
 def batch_page(batch_id: RowId, request: Request, session: SessionDep, web: WebUserDep) -> Response:
     require_coordinator(web)
@@ -137,7 +155,12 @@ def _page(
     batches = list(
         session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(RECENT_BATCHES))
     )
-    context = {"batches": batches, "error": error, "month": month}
+    context = {
+        "batches": batches,
+        "error": error,
+        "month": month,
+        "returns": months_received(session),
+    }
     return render(request, "team/imports.html", context, web=web, status_code=status_code)
 
 

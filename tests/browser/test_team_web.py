@@ -116,7 +116,7 @@ def test_it_opens_the_case_from_the_inbox_and_answers(page: Page, live_server: L
     timeline = page.locator("#timeline")
     expect(timeline.get_by_text("Bonjour, nous passons jeudi à 10 h.")).to_be_visible()
     expect(timeline.get_by_text("Je voudrais de l'aide")).to_be_visible()
-    page.get_by_label("Nouvelle démarche").select_option("fsl")
+    page.locator("#steps").get_by_label("Démarche", exact=True).select_option("fsl")
     page.locator("#new-step-due").fill("2026-04-15")
     page.get_by_role("button", name="Ajouter la démarche").click()
     expect(page.locator("#steps")).to_contain_text("Demande FSL")
