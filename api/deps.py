@@ -9,7 +9,7 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from sqlalchemy.orm import Session
 
 from api.services import Services
-from messages import gettext
+from messages import N_, gettext
 from outreach.db import read_transaction, transaction
 from outreach.models import TeamUser
 from outreach.team.users import user_for_token
@@ -59,7 +59,17 @@ def get_current_user(request: Request, session: SessionDep, services: ServicesDe
             detail=gettext("Invalid or revoked token."),
             headers={"WWW-Authenticate": "Bearer"},
         )
+    if user.is_evaluator and request.url.path not in EVALUATOR_API:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=gettext(EVALUATOR_REFUSED))
     return user
 
+
+# What an evaluator may open (outreach.models.team.ROLES): the indicators, their exports and the
+# bilan; every other route answers 403, whatever it is (one rule here, not one per route).
+EVALUATOR_PAGES = frozenset(
+    {"/indicators", "/indicators/export.csv", "/indicators/export.xlsx", "/logout"}
+)
+EVALUATOR_API: frozenset[str] = frozenset()
+EVALUATOR_REFUSED = N_("An evaluator sees the indicators only: no case, no name, no inbox.")
 
 CurrentUser = Annotated[TeamUser, Depends(get_current_user)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Exists, Select, func, or_, select
+from sqlalchemy import ColumnElement, Exists, Select, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from outreach.models import Case, ContactPoint, Sector, TeamUser
@@ -55,6 +55,8 @@ def case_scope(user: TeamUser) -> ColumnElement[bool] | None:
     """
     if user.is_coordinator:
         return None
+    if user.is_evaluator:
+        return false()  # figures only (`counted_cases`), never a case
     sector_ids = [sector.id for sector in user.sectors]
     return or_(Case.sector_id.in_(sector_ids), Case.assigned_worker_id == user.id)
 
@@ -63,7 +65,15 @@ def may_see_case(user: TeamUser, case: Case) -> bool:
     """`case_scope` for one loaded case."""
     if user.is_coordinator:
         return True
+    if user.is_evaluator:
+        return False
     return case.assigned_worker_id == user.id or case.sector_id in {s.id for s in user.sectors}
+
+
+def counted_cases(user: TeamUser) -> Select[tuple[Case]]:
+    """The cases counted in `user`'s indicators: what they may see, and every case for an
+    evaluator, who sees the figures of the whole territory and no case."""
+    return select(Case) if user.is_evaluator else visible_cases(user)
 
 
 def visible_cases(user: TeamUser) -> Select[tuple[Case]]:

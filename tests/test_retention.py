@@ -20,6 +20,7 @@ from outreach.models import (
     ChannelLinkToken,
     ConsentRecord,
     ContactPoint,
+    Diagnostic,
     EngagementStep,
     ImportBatch,
     InboxItem,
@@ -196,7 +197,7 @@ CLEARED_TEXT_COLUMNS = {
     "engagement_step": {"detail", "objective", "result"},
     "consent_record": {"document_ref"},
 }
-DELETED_TABLES = {"person", "contact_point", "case_note"}
+DELETED_TABLES = {"person", "contact_point", "case_note", "diagnostic"}
 
 
 def test_every_text_column_tied_to_a_case_is_either_cleared_or_a_code() -> None:
@@ -243,6 +244,12 @@ def test_it_clears_the_free_text_around_the_case_and_keeps_its_visits_and_steps(
                 document_ref="Classeur Oubliable", recorded_at=clock.now(),
             )
         )  # fmt: skip
+        session.add(
+            Diagnostic(
+                case_id=closed, answers='{"assessment": "Mme Oubliable"}', form_version="v1",
+                status="submitted", revision=1, updated_at=clock.now(),
+            )
+        )  # fmt: skip
         session.add(CaseNote(case_id=closed, body="Voisine : 06 39 98 00 42", created_at=at))
         session.add(
             InboxItem(kind="reply", case_id=closed, note="Rappeler Mme Oubliable", created_at=at)
@@ -281,6 +288,8 @@ def test_it_clears_the_free_text_around_the_case_and_keeps_its_visits_and_steps(
             select(ConsentRecord).where(ConsentRecord.case_id == closed)
         ).one()
     assert (consent.decision, consent.method, consent.document_ref) == ("given", "written", None)
+    with sessions() as session:
+        assert session.scalar(select(func.count()).where(Diagnostic.case_id == closed)) == 0
     assert notes == 0 and inbox == [None]
     assert all(m.template_values is None and m.choices is None for m in messages)
     with sessions.begin() as session:

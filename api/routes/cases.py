@@ -16,6 +16,7 @@ from api.routes.schemas import (
     CloseCase,
     ConsentPublic,
     DeadlinePublic,
+    DiagnosticSummaryPublic,
     ProcedurePublic,
     ReopenCase,
     StepSummaryPublic,
@@ -27,6 +28,7 @@ from messages import gettext
 from outreach import audit
 from outreach.cases import CaseFilters, case_exists, get_case, list_cases
 from outreach.casework.closing import ClosingError, close, reopen
+from outreach.casework.diagnostic import summary as diagnostic_summary
 from outreach.casework.procedure import Deadline, paris_today
 from outreach.casework.summary import summarise
 from outreach.models import CASE_STATUSES, STAGES, Case, TeamUser
@@ -167,7 +169,13 @@ def _detail(session: Session, case: Case, services: Services) -> CaseDetailPubli
         visit=VisitSummaryPublic.model_validate(summary.visit) if summary.visit else None,
         consents=[ConsentPublic.model_validate(record) for record in summary.consents],
         steps=[StepSummaryPublic.model_validate(step) for step in summary.steps],
+        diagnostic=_diagnostic(session, case),
     )
+
+
+def _diagnostic(session: Session, case: Case) -> DiagnosticSummaryPublic | None:
+    found = diagnostic_summary(session, case_id=case.id)
+    return DiagnosticSummaryPublic(**found) if found else None
 
 
 @overload

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -136,6 +137,27 @@ class StepSummaryPublic(BaseModel):
     result: str | None
 
 
+class DiagnosticSummaryPublic(BaseModel):
+    """The few figures of the diagnostic the case needs first (the answers stay on the page)."""
+
+    status: Literal["draft", "submitted"]
+    updated_at: datetime
+    submitted_at: datetime | None
+    form_version: str = Field(description="which version of the questions it was filled with")
+    causes: list[str] = Field(
+        description="keys of the causes of the arrears ticked (job_loss, income_drop,"
+        " separation, health, bereavement, overindebtedness, landlord_dispute,"
+        " indecent_housing, caf_error, other; the team can add more in its data file)"
+    )
+    monthly_resources_cents: int | None = Field(
+        description="the household's resources a month, added up; null when none is given"
+    )
+    rent_cents: int | None = Field(description="the rent a month, without charges")
+    charges_cents: int | None = Field(description="the rental charges a month")
+    household_size: int | None = Field(description="adults and dependent children")
+    wish: str | None = Field(description="stay, rehoused or undecided (keys of the data file)")
+
+
 class CaseDetailPublic(CasePublic):
     """One case with what casework needs first (GET /api/cases/{id})."""
 
@@ -148,6 +170,9 @@ class CaseDetailPublic(CasePublic):
     visit: VisitSummaryPublic | None
     consents: list[ConsentPublic]
     steps: list[StepSummaryPublic]
+    diagnostic: DiagnosticSummaryPublic | None = Field(
+        description="the social and financial review (DSF); null when not started"
+    )
 
 
 class CloseCase(BaseModel):

@@ -22,6 +22,7 @@ def install(app: FastAPI) -> None:
         case_desk,
         case_list,
         case_page,
+        diagnostic_page,
         imports_page,
         inbox,
         indicators_page,
@@ -31,6 +32,7 @@ def install(app: FastAPI) -> None:
     from api.web.rendering import PageError, invalid_request_handler, page_error_handler
 
     app.add_exception_handler(auth.LoginRequired, auth.login_required_handler)
+    app.add_exception_handler(auth.EvaluatorHome, auth.evaluator_home_handler)
     app.add_exception_handler(PageError, page_error_handler)
     app.add_exception_handler(RequestValidationError, invalid_request_handler)
     for module in (
@@ -40,6 +42,7 @@ def install(app: FastAPI) -> None:
         case_page,
         case_actions,
         case_desk,
+        diagnostic_page,
         overdue_page,
         imports_page,
         indicators_page,

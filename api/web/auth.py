@@ -18,7 +18,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from api.deps import ServicesDep, SessionDep
+from api.deps import EVALUATOR_PAGES, EVALUATOR_REFUSED, ServicesDep, SessionDep
 from api.services import Services
 from api.web import csrf
 from api.web.rendering import PageError, render, secure
@@ -55,6 +55,7 @@ class WebUser:
     # Read once, so an error page can still show the header after the session is closed.
     name: str
     is_coordinator: bool
+    is_evaluator: bool = False
 
 
 def _secure_cookies(services: Services) -> bool:
@@ -80,12 +81,17 @@ def current_web_user(request: Request, session: SessionDep, services: ServicesDe
     user = user_for_session(session, clock=services.clock, token=token) if token else None
     if token is None or user is None:
         raise LoginRequired()
+    if user.is_evaluator and request.url.path not in EVALUATOR_PAGES:
+        if request.url.path == "/":
+            raise EvaluatorHome()
+        raise PageError(403, gettext(EVALUATOR_REFUSED))
     web = WebUser(
         user=user,
         session_token=token,
         csrf=csrf.session_csrf(secret, token),
         name=user.name,
         is_coordinator=user.is_coordinator,
+        is_evaluator=user.is_evaluator,
     )
     request.state.web_user = web
     return web
@@ -106,6 +112,14 @@ FormUserDep = Annotated[WebUser, Depends(checked_web_user)]
 def require_coordinator(web: WebUser) -> None:
     if not web.is_coordinator:
         raise PageError(403, gettext("This page is for coordinators."))
+
+
+class EvaluatorHome(Exception):
+    """An evaluator's home is the indicators page."""
+
+
+async def evaluator_home_handler(request: Request, _error: Exception) -> Response:
+    return RedirectResponse("/indicators", status_code=303)
 
 
 async def login_required_handler(request: Request, _error: Exception) -> Response:

@@ -40,6 +40,7 @@ from outreach.casework.consents import (
 )
 from outreach.casework.consents import how as consent_how
 from outreach.casework.contract import agreement as contract_agreement
+from outreach.casework.diagnostic import panel as diagnostic_panel
 from outreach.casework.lifecycle import OUT_OF_SCOPE_REASONS
 from outreach.casework.procedure import (
     CDP_CHECKS,
@@ -139,6 +140,7 @@ def render_case(
         "consent_decisions": [(code, gettext(text)) for code, text in DECISION_LABELS.items()],
         "consent_methods": [(code, gettext(text)) for code, text in METHOD_LABELS.items()],
         "contract": _contract(session, case),
+        "diagnostic": diagnostic_panel(session, case_id=case.id),
         "step_actors": [(code, step_actor_label(code)) for code in STEP_ACTORS],
         "household": household_name(case),
         "phones": [_point(point) for point in case.contact_points],

@@ -10,6 +10,7 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 
+from api.deps import EVALUATOR_PAGES
 from api.web import sandbox
 from api.web.templating import templates
 from messages import N_, gettext
@@ -60,7 +61,8 @@ def nav_links(request: Request, web: WebUser | None) -> list[dict[str, Any]]:
             "current": path == link.url or (link.url != "/" and path.startswith(link.url)),
         }
         for link in NAV_LINKS
-        if web.is_coordinator or not link.coordinators_only
+        if (web.is_coordinator or not link.coordinators_only)
+        and (not web.is_evaluator or link.url in EVALUATOR_PAGES)
     ]
 
 

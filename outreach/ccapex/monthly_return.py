@@ -12,7 +12,6 @@ commission). See README, "Le retour mensuel à la CCAPEX".
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections import defaultdict
@@ -29,7 +28,7 @@ from outreach.casework.closing import outcome_label
 from outreach.casework.lifecycle import status_label
 from outreach.clock import PARIS
 from outreach.models import Case, ConsentRecord, EngagementStep, Message, Sector, Visit
-from outreach.spreadsheet import safe_row
+from outreach.spreadsheet import SafeCsvWriter, safe_row
 from outreach.team.followup import step_kind_label
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -167,10 +166,10 @@ def headers() -> list[str]:
 def to_csv(rows: list[ReturnRow]) -> bytes:
     """Semicolon-separated, UTF-8 with a byte-order mark (what a French spreadsheet opens)."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = SafeCsvWriter(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(headers())
     for row in rows:
-        writer.writerow(safe_row(_text(cell) for cell in row.cells()))
+        writer.writerow([_text(cell) for cell in row.cells()])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -13,6 +13,7 @@ from outreach.models.booking import (
 from outreach.models.case import CASE_STATUSES, STAGES, Case, ContactPoint, Landlord, Person
 from outreach.models.consent import ConsentRecord
 from outreach.models.conversation import Conversation
+from outreach.models.diagnostic import Diagnostic
 from outreach.models.events import CaseEvent
 from outreach.models.followup import CaseNote, EngagementStep
 from outreach.models.imports import ImportBatch
@@ -47,6 +48,7 @@ __all__ = [
     "ConsentRecord",
     "ContactPoint",
     "Conversation",
+    "Diagnostic",
     "EngagementStep",
     "Enrolment",
     "ImportBatch",

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from outreach.models.base import Base, BigId, UTCDateTime
 from outreach.models.sector import Sector
 
-ROLES = ("coordinator", "worker")
+# An evaluator (DDETS, CCAPEX secretariat) sees the indicators, their exports and the bilan only:
+# no case, no name, no inbox; small counts are shown as "< 5" (outreach.reports.disclosure).
+ROLES = ("coordinator", "worker", "evaluator")
 
 user_sector = Table(
     "team_user_sector",
@@ -41,3 +43,7 @@ class TeamUser(Base):
     @property
     def is_coordinator(self) -> bool:
         return self.role == "coordinator"
+
+    @property
+    def is_evaluator(self) -> bool:
+        return self.role == "evaluator"

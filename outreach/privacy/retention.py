@@ -25,7 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, cast, func, select, update
+from sqlalchemy import ColumnElement, Text, cast, delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from messages import gettext
@@ -38,6 +38,7 @@ from outreach.models import (
     CaseNote,
     ChannelLinkToken,
     ConsentRecord,
+    Diagnostic,
     EngagementStep,
     ImportBatch,
     InboxItem,
@@ -323,6 +324,8 @@ def anonymise(session: Session, *, clock: Clock, case: Case, reason: str) -> Non
     )
     for note in session.scalars(select(CaseNote).where(CaseNote.case_id == case.id)):
         session.delete(note)
+    # The social diagnostic is the household's situation in detail: nothing of it is kept.
+    session.execute(delete(Diagnostic).where(Diagnostic.case_id == case.id))
     # A link still unused would attach a new messenger account to the anonymous case.
     session.execute(
         update(ChannelLinkToken)

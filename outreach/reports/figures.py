@@ -39,7 +39,7 @@ class Figures:
 
 def scope_key(user: TeamUser) -> ScopeKey:
     """Members who see the same cases share figures (see outreach.cases.case_scope)."""
-    if user.is_coordinator:
+    if user.is_coordinator or user.is_evaluator:
         return ("all",)
     return ("worker", user.id, *sorted(sector.id for sector in user.sectors))
 

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, exists, func, select, true
 from sqlalchemy.orm import Session
 
 from messages import N_, gettext
-from outreach.cases import visible_cases
+from outreach.cases import counted_cases
 from outreach.models import AuditEvent, Case, ConsentRecord, Message, Sector, TeamUser, Visit
 
 # Outbound statuses that mean the provider took the message (it left our hands).
@@ -139,7 +139,7 @@ def funnel(
 
 
 def _scope(user: TeamUser, filters: IndicatorFilters) -> Select[tuple[Case]]:
-    query = visible_cases(user)
+    query = counted_cases(user)
     if filters.month_from:
         query = query.where(Case.import_month >= filters.month_from)
     if filters.month_to:
