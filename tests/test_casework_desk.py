@@ -503,3 +503,43 @@ def test_a_coordinator_lists_the_meeting_places_of_each_sector(web, sessions, cl
 def _sector_id(sessions: sessionmaker[Session], code: str) -> int:
     with sessions() as session:
         return session.scalars(select(Sector.id).where(Sector.code == code)).one()
+
+
+def test_the_landlord_block_completes_details_and_sends_the_message_shown(
+    web, sessions, clock
+) -> None:
+    from tests.privacy_support import case_with_landlord
+
+    case_id = case_with_landlord(sessions, clock, phone=None)
+    coordinator = make_member(sessions, clock, role="coordinator")
+    sign_in(web, coordinator.email)
+    page, csrf = _open(web, case_id)
+    landlord = page.split('id="landlord"', 1)[1].split("</section>", 1)[0]
+    assert "SCI Fictive" in landlord and "Aucun numéro ni e-mail pour écrire" in landlord
+    assert "Envoyer par SMS" not in landlord  # no phone yet
+    refused = web.post(
+        f"/cases/{case_id}/landlord", data={"csrf": csrf, "phone": "12", "email": "x@y"}
+    )
+    assert refused.status_code == 422
+    page = html.unescape(refused.text)
+    assert "Ce numéro de téléphone n'est pas valide." in page and 'value="12"' in page
+    web.post(
+        f"/cases/{case_id}/landlord",
+        data={"csrf": csrf, "phone": "01 99 00 12 34", "email": "sci.fictive@example.org"},
+    )
+    page, csrf = _open(web, case_id)
+    landlord = page.split('id="landlord"', 1)[1].split("</section>", 1)[0]
+    assert 'href="tel:+33199001234"' in landlord and "Envoyer par SMS" in landlord
+    assert "ne dit pas que l'équipe l'accompagne" in landlord
+    preview = landlord.split('<pre class="preview">', 1)[1].split("</pre>", 1)[0]
+    response = web.post(f"/cases/{case_id}/landlord/message", data={"csrf": csrf, "channel": "sms"})
+    assert response.status_code == 200  # back on the case page (redirect followed)
+    with sessions() as session:
+        sent = session.scalars(
+            select(Message).where(Message.address == "+33199001234", Message.direction == "out")
+        ).one()
+        assert sent.body == preview and sent.case_id is None
+    page, _ = _open(web, case_id)
+    history = page.split('id="timeline"', 1)[1]
+    assert "Message au bailleur" in history and preview in history
+    assert "Coordonnées du bailleur modifiées" in history

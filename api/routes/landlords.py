@@ -13,12 +13,15 @@ from typing import Literal
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
 from api.routes.messages import _visible_case
+from api.services import Services
 from outreach import audit
 from outreach.landlords import contact as landlords
 from outreach.landlords.mail import Mail, MailError, send_mail
+from outreach.models import Case, Message, TeamUser
 from outreach.privacy.consent import TEXT_VERSIONS, record_consent
 from outreach.sending.send_now import deliver
 
@@ -60,34 +63,54 @@ def send_landlord_message(
     user: CurrentUser,
 ) -> LandlordMessagePublic:
     case = _visible_case(session, user=user, case_id=case_id)
-    settings = services.settings
     try:
-        if payload.channel == "sms":
-            enabled = services.sending_channels
-            message, _text = landlords.queue_sms(
-                session,
-                clock=services.clock,
-                case=case,
-                enabled=enabled,
-                public_url=settings.public_url,
-                author_id=user.id,
-            )
-            mail = None
-        else:
-            message, mail = landlords.record_email(
-                session,
-                clock=services.clock,
-                case=case,
-                public_url=settings.public_url,
-                contact=settings.team_contact,
-                author_id=user.id,
-            )
+        message = write_to_landlord(
+            session, services, case=case, channel=payload.channel, author=user
+        )
     except landlords.LandlordNotReachable as refusal:
         raise HTTPException(409, detail=str(refusal)) from None
+    session.refresh(message)
+    return LandlordMessagePublic(
+        id=message.id,
+        channel=message.channel,
+        status=message.status,
+        template=message.template or "",
+        followed=message.template == "landlord_followed",
+        body=message.body,
+        created_at=message.created_at,
+    )
+
+
+def write_to_landlord(
+    session: Session, services: Services, *, case: Case, channel: str, author: TeamUser
+) -> Message:
+    """Outbox first: the landlord's message and its audit event are committed, then the SMS goes
+    through the channel or the e-mail through SMTP. LandlordNotReachable says why it cannot go.
+    The API and the case page both send with it."""
+    settings = services.settings
+    if channel == "sms":
+        message, _text = landlords.queue_sms(
+            session,
+            clock=services.clock,
+            case=case,
+            enabled=services.sending_channels,
+            public_url=settings.public_url,
+            author_id=author.id,
+        )
+        mail = None
+    else:
+        message, mail = landlords.record_email(
+            session,
+            clock=services.clock,
+            case=case,
+            public_url=settings.public_url,
+            contact=settings.team_contact,
+            author_id=author.id,
+        )
     audit.record(
         session,
         clock=services.clock,
-        actor=user,
+        actor=author,
         action="landlord.message",
         case_id=case.id,
         message_id=message.id,
@@ -106,19 +129,10 @@ def send_landlord_message(
     else:
         _send_mail(services, message_id=message_id, mail=mail)
     session.refresh(message)
-    return LandlordMessagePublic(
-        id=message.id,
-        channel=message.channel,
-        status=message.status,
-        template=message.template or "",
-        followed=message.template == "landlord_followed",
-        body=message.body,
-        created_at=message.created_at,
-    )
+    return message
 
 
-def _send_mail(services: ServicesDep, *, message_id: int, mail: Mail) -> None:
-    from outreach.models import Message
+def _send_mail(services: Services, *, message_id: int, mail: Mail) -> None:
 
     try:
         send_mail(services.settings, mail)

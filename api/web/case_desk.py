@@ -1,5 +1,6 @@
 """Forms of the case page's desk: a visit booked by hand (at home or at a place nearby), changed,
-cancelled or marked done; a consent given in person; the engagement contract agreed.
+cancelled or marked done; a consent given in person; the engagement contract agreed; the
+landlord's contact details and the message telling them which guarantees they can call on.
 
 Like the other case forms: CSRF, then back to the case page (303); a refused form shows the case
 page again with the reason next to the form and what was typed kept.
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import RowId, ServicesDep, SessionDep
+from api.routes.landlords import write_to_landlord
 from api.routes.visits import VISIT_ERRORS
 from api.web.access import visible_case
 from api.web.auth import FormUserDep
@@ -28,6 +30,8 @@ from outreach.casework.visits import (
     cancel_by_hand,
     change_by_hand,
 )
+from outreach.landlords.contact import LandlordNotReachable
+from outreach.landlords.details import LandlordDetailsError, update_contact
 from outreach.models import Visit
 
 router = APIRouter(include_in_schema=False)
@@ -251,3 +255,51 @@ def contract_by_message(
             request, session, services, web, case, errors={"contract": refusal}, status_code=409
         )
     return _back(case.id, "steps")
+
+
+@router.post("/cases/{case_id}/landlord")
+def landlord_details(
+    case_id: RowId,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+    phone: ShortText = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+) -> Response:
+    """The landlord's phone and e-mail, completed or corrected by the team."""
+    case = visible_case(session, user=web.user, case_id=case_id)
+    try:
+        update_contact(
+            session, clock=services.clock, case=case, phone=phone, email=email, actor=web.user
+        )
+    except LandlordDetailsError as error:
+        drafts = {"landlord_phone": phone, "landlord_email": email}
+        return render_case(
+            request, session, services, web, case,
+            errors={"landlord": str(error)}, drafts=drafts, status_code=422,
+        )  # fmt: skip
+    return _back(case.id, "landlord")
+
+
+@router.post("/cases/{case_id}/landlord/message")
+def landlord_message(
+    case_id: RowId,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+    channel: ShortText = "",
+) -> Response:
+    """ "Informer le bailleur des garanties": the text shown on the page, by SMS or e-mail."""
+    case = visible_case(session, user=web.user, case_id=case_id)
+    if channel not in ("sms", "email"):
+        raise PageError(422, gettext("Choose how to write to the landlord."))
+    try:
+        write_to_landlord(session, services, case=case, channel=channel, author=web.user)
+    except LandlordNotReachable as refusal:
+        return render_case(
+            request, session, services, web, case, errors={"landlord": str(refusal)},
+            status_code=409,
+        )  # fmt: skip
+    return _back(case.id, "landlord")

@@ -54,10 +54,12 @@ from outreach.casework.procedure import (
 from outreach.casework.summary import procedure_of
 from outreach.casework.visits import REACHED_BY_LABELS, free_slots, latest_visit
 from outreach.clock import PARIS
+from outreach.landlords import contact as landlords
+from outreach.landlords.mail import mail_enabled
 from outreach.models import Case, MeetingPlace, ProcedureCheck, Slot, TeamUser, Visit
 from outreach.models.followup import OPEN_STEP_STATUSES, STEP_ACTORS, STEP_STATUSES
 from outreach.phones import display_phone
-from outreach.sending.channels import contact_kind_label
+from outreach.sending.channels import SMS_CHANNELS, contact_kind_label
 from outreach.sending.send_now import NotSendable, best_route
 from outreach.team.followup import (
     contract_steps,
@@ -141,6 +143,7 @@ def render_case(
         "consent_methods": [(code, gettext(text)) for code, text in METHOD_LABELS.items()],
         "contract": _contract(session, case),
         "diagnostic": diagnostic_panel(session, case_id=case.id),
+        "landlord": _landlord(session, services, case),
         "step_actors": [(code, step_actor_label(code)) for code in STEP_ACTORS],
         "household": household_name(case),
         "phones": [_point(point) for point in case.contact_points],
@@ -334,6 +337,34 @@ def _slot_label(slot: Slot) -> str:
         if worker
         else visit_date(slot.starts_at, "fr")
     )
+
+
+def _landlord(session: Session, services: Services, case: Case) -> dict[str, Any] | None:
+    """The landlord block: who, how to reach them, and exactly what a message would say."""
+    landlord = case.landlord
+    if landlord is None:
+        return None
+    settings = services.settings
+    sms = landlords.compose_sms(session, case=case, public_url=settings.public_url)
+    routes = []
+    if landlord.phone and any(name in services.sending_channels for name in SMS_CHANNELS):
+        routes.append(("sms", gettext("Send by SMS"), sms.body))
+    if landlord.email and mail_enabled(settings):
+        mail = landlords.compose_email(
+            session, case=case, public_url=settings.public_url, contact=settings.team_contact
+        )
+        routes.append(("email", gettext("Send by e-mail"), f"{mail.subject}\n\n{mail.body}"))
+    return {
+        "name": landlord.name,
+        "phone": display_phone(landlord.phone) if landlord.phone else None,
+        "phone_value": landlord.phone_raw
+        or (display_phone(landlord.phone) if landlord.phone else ""),
+        "tel": landlord.phone,
+        "email": landlord.email,
+        "followed": sms.followed,
+        "routes": routes,
+        "mail_off": bool(landlord.email) and not mail_enabled(settings),
+    }
 
 
 def _contract(session: Session, case: Case) -> dict[str, Any] | None:

@@ -49,6 +49,8 @@ AUDIT_ACTIONS = (
     "case.close",
     "case.reopen",
     "case.out_of_scope",
+    "landlord.message",
+    "landlord.contact",
 )
 
 
@@ -328,6 +330,8 @@ EVENT_TITLES = {
     "case.close": N_("Case closed"),
     "case.reopen": N_("Case reopened"),
     "case.out_of_scope": N_("Case set out of scope"),
+    "landlord.message": N_("Message to the landlord"),
+    "landlord.contact": N_("Landlord's contact details changed"),
 }
 
 
@@ -343,12 +347,20 @@ def _event_entry(context: TimelineContext, event: AuditEvent) -> TimelineEntry:
         facts.append(
             gettext(OUT_OF_SCOPE_REASONS[reason]) if reason in OUT_OF_SCOPE_REASONS else ""
         )
+    body = None
+    if event.action == "landlord.message":
+        sent = context.session.get(Message, (event.detail or {}).get("message_id") or 0)
+        if sent is not None:  # what the landlord received, and how far it went
+            body = sent.body
+            facts.append(channel_label(sent.channel))
+            facts.append(status_label(sent.status))
     if event.actor_id:
         facts.append(gettext("by {name}", name=context.users.get(event.actor_id, "?")))
     return TimelineEntry(
         at=event.at,
         kind="event",
         title=gettext(EVENT_TITLES[event.action]),
+        body=body,
         facts=tuple(facts),
         tone="alert" if event.action == "case.opt_out" else "system",
         key=event.id,

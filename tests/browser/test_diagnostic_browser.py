@@ -165,9 +165,11 @@ def test_a_worker_fills_the_diagnostic_through_a_network_cut(
     page.get_by_role("link", name="Imprimer le contrat d'engagement").click()
     for _, objective, _ in STEPS:
         expect(page.locator(".contract")).to_contain_text(objective)
+    page.set_viewport_size({"width": 794, "height": 1123})  # an A4 page at 96 dpi
     page.emulate_media(media="print")
     page.screenshot(path=str(SCREENSHOTS / "contract-print.png"), full_page=True)
     page.emulate_media(media="screen")
+    page.set_viewport_size(PHONE)
     page.go_back()
     page.get_by_label("Où le contrat signé est classé (facultatif)").fill("Classeur 3")
     page.get_by_role("button", name="Le foyer a signé le contrat").click()

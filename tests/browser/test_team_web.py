@@ -309,3 +309,30 @@ def test_a_worker_takes_a_case_sees_its_deadline_and_closes_it(
     expect(page.locator(".case-head__tags")).to_contain_text("clos")
     screenshot(page, "case-closed")
     _check_accessible_basics(page)
+
+
+def test_a_worker_tells_the_landlord_and_sees_it_in_the_history(
+    page: Page, live_server: LiveServer
+) -> None:
+    from outreach.models import Landlord
+
+    member = _member(live_server, sectors=("arras",))
+    case_id = _case(live_server, phone=106, last_name="Bailleur")
+    with live_server.sessions.begin() as session:
+        session.get_one(Case, case_id).landlord = Landlord(name="SCI Fictive du Beffroi")
+    _sign_in(page, member.email)
+    page.goto(f"/cases/{case_id}")
+    landlord = page.locator("#landlord")
+    landlord.get_by_text("Compléter ou corriger les coordonnées du bailleur").click()
+    landlord.get_by_label("Téléphone").fill("01 99 00 31 07")
+    landlord.get_by_role("button", name="Enregistrer les coordonnées").click()
+    landlord = page.locator("#landlord")
+    expect(landlord.locator("a[href='tel:+33199003107']")).to_be_visible()
+    landlord.get_by_text("Ce qui sera envoyé").click()
+    preview = landlord.locator("pre.preview").inner_text()
+    assert "garanties" in preview
+    landlord.get_by_role("button", name=re.compile("Envoyer par SMS")).click()
+    entry = page.locator("#timeline li", has_text="Message au bailleur").first
+    expect(entry).to_contain_text(preview.strip()[:60])
+    screenshot(page, "case-landlord")
+    _check_accessible_basics(page)
