@@ -543,3 +543,36 @@ def test_the_landlord_block_completes_details_and_sends_the_message_shown(
     history = page.split('id="timeline"', 1)[1]
     assert "Message au bailleur" in history and preview in history
     assert "Coordonnées du bailleur modifiées" in history
+
+
+def test_the_mediation_with_the_landlord_is_logged_and_shown_in_the_history(
+    web, sessions, clock
+) -> None:
+    from tests.privacy_support import case_with_landlord
+
+    case_id = case_with_landlord(sessions, clock)
+    coordinator = make_member(sessions, clock, role="coordinator")
+    sign_in(web, coordinator.email)
+    _, csrf = _open(web, case_id)
+    future = web.post(
+        f"/cases/{case_id}/landlord/mediation",
+        data={"csrf": csrf, "kind": "call", "happened_on": "2026-03-12", "note": "x"},
+    )
+    assert future.status_code == 422
+    assert "L'échange ne peut pas être dans le futur." in html.unescape(future.text)
+    undated = web.post(f"/cases/{case_id}/landlord/mediation", data={"csrf": csrf, "kind": "call"})
+    assert "Indiquez la date de l'échange." in html.unescape(undated.text)
+    web.post(
+        f"/cases/{case_id}/landlord/mediation",
+        data={
+            "csrf": csrf,
+            "kind": "plan_proposed",
+            "happened_on": "2026-03-10",
+            "note": "Plan sur 12 mois proposé, réponse attendue",
+        },
+    )
+    page, _ = _open(web, case_id)
+    landlord = page.split('id="landlord"', 1)[1].split("</section>", 1)[0]
+    assert "Plan d'apurement proposé" in landlord and "10/03/2026" in landlord
+    history = page.split('id="timeline"', 1)[1]
+    assert "Plan sur 12 mois proposé, réponse attendue" in history

@@ -24,6 +24,7 @@ from outreach.models import (
     EngagementStep,
     ImportBatch,
     InboxItem,
+    MediationEntry,
     Message,
     Person,
     TeamUser,
@@ -187,6 +188,7 @@ KEPT_TEXT_COLUMNS = {
     "audit_event": {"actor_label", "action", "detail"},  # ids and counts only (outreach.audit)
     "case_event": {"kind", "detail"},  # ids, codes and dates only (outreach.team.events)
     "procedure_check": {"item", "verdict"},
+    "mediation_entry": {"kind"},
 }
 # Cleared (or replaced) by anonymise, checked by the tests of this file.
 CLEARED_TEXT_COLUMNS = {
@@ -196,6 +198,7 @@ CLEARED_TEXT_COLUMNS = {
     "inbox_item": {"note"},
     "engagement_step": {"detail", "objective", "result"},
     "consent_record": {"document_ref"},
+    "mediation_entry": {"note"},
 }
 DELETED_TABLES = {"person", "contact_point", "case_note", "diagnostic"}
 
@@ -245,6 +248,12 @@ def test_it_clears_the_free_text_around_the_case_and_keeps_its_visits_and_steps(
             )
         )  # fmt: skip
         session.add(
+            MediationEntry(
+                case_id=closed, kind="call", happened_on=clock.now().date(),
+                note="M. Oubliable accepte un plan", created_at=clock.now(),
+            )
+        )  # fmt: skip
+        session.add(
             Diagnostic(
                 case_id=closed, answers='{"assessment": "Mme Oubliable"}', form_version="v1",
                 status="submitted", revision=1, updated_at=clock.now(),
@@ -290,6 +299,10 @@ def test_it_clears_the_free_text_around_the_case_and_keeps_its_visits_and_steps(
     assert (consent.decision, consent.method, consent.document_ref) == ("given", "written", None)
     with sessions() as session:
         assert session.scalar(select(func.count()).where(Diagnostic.case_id == closed)) == 0
+        mediation = session.scalars(
+            select(MediationEntry).where(MediationEntry.case_id == closed)
+        ).one()
+        assert (mediation.kind, mediation.note) == ("call", None)
     assert notes == 0 and inbox == [None]
     assert all(m.template_values is None and m.choices is None for m in messages)
     with sessions.begin() as session:

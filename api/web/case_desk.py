@@ -18,6 +18,7 @@ from api.routes.landlords import write_to_landlord
 from api.routes.visits import VISIT_ERRORS
 from api.web.access import visible_case
 from api.web.auth import FormUserDep
+from api.web.case_actions import parse_date
 from api.web.case_page import render_case
 from api.web.rendering import PageError
 from messages import gettext
@@ -32,7 +33,10 @@ from outreach.casework.visits import (
 )
 from outreach.landlords.contact import LandlordNotReachable
 from outreach.landlords.details import LandlordDetailsError, update_contact
+from outreach.landlords.mediation import MediationError
+from outreach.landlords.mediation import log as log_mediation
 from outreach.models import Visit
+from outreach.team.followup import FollowupError
 
 router = APIRouter(include_in_schema=False)
 
@@ -301,5 +305,38 @@ def landlord_message(
         return render_case(
             request, session, services, web, case, errors={"landlord": str(refusal)},
             status_code=409,
+        )  # fmt: skip
+    return _back(case.id, "landlord")
+
+
+@router.post("/cases/{case_id}/landlord/mediation")
+def mediation(
+    case_id: RowId,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+    kind: ShortText = "",
+    happened_on: ShortText = "",
+    note: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """A call, a repayment plan proposed, the landlord's answer: the mediation's log."""
+    case = visible_case(session, user=web.user, case_id=case_id)
+    try:
+        day = parse_date(happened_on)
+        log_mediation(
+            session,
+            clock=services.clock,
+            case=case,
+            kind=kind,
+            happened_on=day,
+            note=note,
+            actor=web.user,
+        )
+    except (MediationError, FollowupError) as error:
+        drafts = {"mediation_note": note, "mediation_kind": kind}
+        return render_case(
+            request, session, services, web, case,
+            errors={"mediation": str(error)}, drafts=drafts, status_code=422,
         )  # fmt: skip
     return _back(case.id, "landlord")

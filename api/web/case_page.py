@@ -56,8 +56,11 @@ from outreach.casework.visits import REACHED_BY_LABELS, free_slots, latest_visit
 from outreach.clock import PARIS
 from outreach.landlords import contact as landlords
 from outreach.landlords.mail import mail_enabled
+from outreach.landlords.mediation import entries_of as mediation_entries
+from outreach.landlords.mediation import kind_label as mediation_kind_label
 from outreach.models import Case, MeetingPlace, ProcedureCheck, Slot, TeamUser, Visit
 from outreach.models.followup import OPEN_STEP_STATUSES, STEP_ACTORS, STEP_STATUSES
+from outreach.models.mediation import MEDIATION_KINDS
 from outreach.phones import display_phone
 from outreach.sending.channels import SMS_CHANNELS, contact_kind_label
 from outreach.sending.send_now import NotSendable, best_route
@@ -364,6 +367,15 @@ def _landlord(session: Session, services: Services, case: Case) -> dict[str, Any
         "followed": sms.followed,
         "routes": routes,
         "mail_off": bool(landlord.email) and not mail_enabled(settings),
+        "mediation": [
+            {
+                "kind": mediation_kind_label(entry.kind),
+                "on": entry.happened_on.strftime("%d/%m/%Y"),
+                "note": entry.note,
+            }
+            for entry in mediation_entries(session, case_id=case.id)
+        ],
+        "mediation_kinds": [(code, mediation_kind_label(code)) for code in MEDIATION_KINDS],
     }
 
 

@@ -18,6 +18,7 @@ from outreach.models.events import CaseEvent
 from outreach.models.followup import CaseNote, EngagementStep
 from outreach.models.imports import ImportBatch
 from outreach.models.login import LoginSession
+from outreach.models.mediation import MediationEntry
 from outreach.models.messaging import (
     FINAL_STATUSES,
     ChannelLinkToken,
@@ -56,6 +57,7 @@ __all__ = [
     "Landlord",
     "LandlordOptOut",
     "LoginSession",
+    "MediationEntry",
     "MeetingPlace",
     "Message",
     "MessageStatusEvent",

@@ -43,6 +43,7 @@ from outreach.models import (
     ImportBatch,
     InboxItem,
     Landlord,
+    MediationEntry,
     Message,
 )
 
@@ -324,6 +325,9 @@ def anonymise(session: Session, *, clock: Clock, case: Case, reason: str) -> Non
     )
     for note in session.scalars(select(CaseNote).where(CaseNote.case_id == case.id)):
         session.delete(note)
+    session.execute(
+        update(MediationEntry).where(MediationEntry.case_id == case.id).values(note=None)
+    )
     # The social diagnostic is the household's situation in detail: nothing of it is kept.
     session.execute(delete(Diagnostic).where(Diagnostic.case_id == case.id))
     # A link still unused would attach a new messenger account to the anonymous case.

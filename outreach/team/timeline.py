@@ -17,6 +17,7 @@ from messages.formatting import visit_date
 from outreach.casework.closing import outcome_label as closing_outcome_label
 from outreach.casework.lifecycle import OUT_OF_SCOPE_REASONS
 from outreach.conversation.timeline import consent_entries, decision_entries, visit_entries
+from outreach.landlords.mediation import kind_label as mediation_kind_label
 from outreach.models import (
     AuditEvent,
     Case,
@@ -25,6 +26,7 @@ from outreach.models import (
     Enrolment,
     ImportBatch,
     InboxItem,
+    MediationEntry,
     Message,
     TeamUser,
 )
@@ -298,6 +300,31 @@ def _changed_fields(batch: ImportBatch, reference: str) -> list[str] | None:
     return None
 
 
+def mediation_entries(context: TimelineContext) -> list[TimelineEntry]:
+    """The team's log of the mediation with the landlord."""
+    rows = context.session.scalars(
+        select(MediationEntry)
+        .where(MediationEntry.case_id == context.case.id)
+        .order_by(MediationEntry.id.desc())
+        .limit(PER_SOURCE)
+    )
+    return [
+        TimelineEntry(
+            at=entry.created_at,
+            kind="mediation",
+            title=mediation_kind_label(entry.kind),
+            body=entry.note,
+            facts=(
+                gettext("on {date}", date=entry.happened_on.strftime("%d/%m/%Y")),
+                gettext("by {name}", name=context.users.get(entry.author_id or 0, "?")),
+            ),
+            tone="team",
+            key=entry.id,
+        )
+        for entry in rows
+    ]
+
+
 def event_entries(context: TimelineContext) -> list[TimelineEntry]:
     """Audit events that change how the team works with the household (opt-out, assignment)."""
     rows = context.session.scalars(
@@ -379,6 +406,7 @@ SOURCES: tuple[TimelineSource, ...] = (
     sequence_entries,
     import_entries,
     event_entries,
+    mediation_entries,
     decision_entries,
     consent_entries,
     visit_entries,
