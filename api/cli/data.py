@@ -53,6 +53,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(sectors_app, name="sectors")
     app.command("demo-data")(demo_data)
     app.command("ccapex-return")(ccapex_return)
+    partners_app = typer.Typer(help="The partner directory.", no_args_is_help=True)
+    partners_app.command("load")(partners_load)
+    app.add_typer(partners_app, name="partners")
 
 
 def import_cases(
@@ -155,6 +158,30 @@ def ccapex_return(
         with transaction(svc.sessions) as session:
             audit.record(session, clock=svc.clock, actor=None, action="ccapex.return", month=month)
     typer.echo(gettext("{count} cases written to {path}.", count=len(rows), path=output))
+
+
+def partners_load(
+    file: Annotated[
+        Path | None, typer.Argument(help="A partners file (default: the Pas-de-Calais starter).")
+    ] = None,
+) -> None:
+    """Load the starter list of partners into an empty directory (every contact to complete)."""
+    from outreach.db import transaction
+    from outreach.partners.directory import STARTER_FILE, PartnerError, load_starter
+
+    with data_services() as svc:
+        try:
+            with transaction(svc.sessions) as session:
+                count = load_starter(session, clock=svc.clock, path=file or STARTER_FILE)
+        except (PartnerError, OSError, ValueError) as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(2) from None
+    if count:
+        typer.echo(
+            gettext("{count} partners loaded: complete and check them in the app.", count=count)
+        )
+    else:
+        typer.echo(gettext("The directory already has partners: nothing loaded."))
 
 
 def demo_data() -> None:

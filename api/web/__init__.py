@@ -27,6 +27,7 @@ def install(app: FastAPI) -> None:
         inbox,
         indicators_page,
         overdue_page,
+        partners_page,
         team_page,
     )
     from api.web.rendering import PageError, invalid_request_handler, page_error_handler
@@ -44,6 +45,7 @@ def install(app: FastAPI) -> None:
         case_desk,
         diagnostic_page,
         overdue_page,
+        partners_page,
         imports_page,
         indicators_page,
         agenda,  # before availability: /agenda/visits/{id}/{outcome} first

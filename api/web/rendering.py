@@ -44,6 +44,7 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink(N_("Cases"), "/cases"),
     NavLink(N_("Agenda"), "/agenda"),
     NavLink(N_("Overdue steps"), "/steps/overdue"),
+    NavLink(N_("Partners"), "/partners"),
     NavLink(N_("Indicators"), "/indicators"),
     NavLink(N_("Imports"), "/imports", coordinators_only=True),
     NavLink(N_("Team"), "/team", coordinators_only=True),

@@ -27,6 +27,7 @@ from outreach.models.messaging import (
     MessageStatusEvent,
 )
 from outreach.models.outbox import Enrolment, OutboxItem
+from outreach.models.partner import Partner
 from outreach.models.privacy import Anonymisation, LandlordOptOut
 from outreach.models.procedure import ProcedureCheck
 from outreach.models.sector import Sector, SectorArea
@@ -63,6 +64,7 @@ __all__ = [
     "MessageStatusEvent",
     "OneOffSlot",
     "OutboxItem",
+    "Partner",
     "Person",
     "ProcedureCheck",
     "Sector",

@@ -28,6 +28,7 @@ from outreach.models import (
     Sector,
     TeamUser,
 )
+from outreach.partners.directory import load_starter
 from outreach.phones import Phone, normalise_phone
 from outreach.sectors import SectorLoadReport, SectorResolver, load_default_sectors_if_empty
 from outreach.sequences.bulk import enrol_new_cases
@@ -155,6 +156,7 @@ def load_demo_data(session: Session, *, clock: Clock) -> DemoReport:
     report.users = _add_team(session, clock)
     _add_availability(session, clock)
     _add_meeting_places(session, clock)
+    load_starter(session, clock=clock)  # the partner kinds, every contact "à compléter"
     rows = demo_rows(clock.now().astimezone(PARIS).date())
     known = set(
         session.scalars(select(Case.reference).where(Case.reference.startswith(REFERENCE_PREFIX)))

@@ -1,0 +1,47 @@
+"""The partner directory
+
+Revision ID: 0017_partners
+Revises: 0016_mediation
+Create Date: 2026-12-04 10:40:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import outreach.models.base
+
+revision: str = "0017_partners"
+down_revision: str | None = "0016_mediation"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "partner",
+        sa.Column("id", BIG_ID, autoincrement=True, nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("sector_codes", sa.JSON(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=True),
+        sa.Column("phone", sa.String(length=30), nullable=True),
+        sa.Column("address", sa.String(length=300), nullable=True),
+        sa.Column("accepts", sa.Text(), nullable=True),
+        sa.Column("confirmed", sa.Boolean(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", outreach.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", outreach.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_partner")),
+    )
+    with op.batch_alter_table("partner", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_partner_kind"), ["kind"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("partner", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_partner_kind"))
+    op.drop_table("partner")
