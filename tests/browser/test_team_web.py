@@ -336,3 +336,17 @@ def test_a_worker_tells_the_landlord_and_sees_it_in_the_history(
     expect(entry).to_contain_text(preview.strip()[:60])
     screenshot(page, "case-landlord")
     _check_accessible_basics(page)
+
+
+def test_the_partners_page_reads_well(page: Page, live_server: LiveServer) -> None:
+    from outreach.partners.directory import load_starter
+
+    with live_server.sessions.begin() as session:
+        load_starter(session, clock=live_server.clock)
+    member = _member(live_server, role="coordinator")
+    _sign_in(page, member.email)
+    page.get_by_role("link", name="Partenaires").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Partenaires")
+    expect(page.get_by_role("heading", name="CAF du Pas-de-Calais")).to_be_visible()
+    screenshot(page, "partners")
+    _check_accessible_basics(page)
