@@ -101,3 +101,44 @@ def test_the_command_line_loads_the_starter(
     assert wrong.exit_code == 2 and "entry 1" in wrong.output
     with sessions() as session:
         assert session.scalars(select(Partner)).all() == []
+
+
+def test_what_a_partner_said_is_logged_on_the_case_and_its_history(web, sessions, clock) -> None:
+    from tests.factories import make_case
+
+    with sessions.begin() as session:
+        load_starter(session, clock=clock)
+        fsl = session.scalars(select(Partner).where(Partner.kind == "fsl")).one().id
+        case_id = make_case(session, clock=clock, sector_code="arras").id
+    worker = make_member(sessions, clock, sectors=("arras",))
+    sign_in(web, worker.email)
+    page = web.get(f"/cases/{case_id}").text
+    csrf = csrf_of(page)
+    assert "Fonds de solidarité logement du Pas-de-Calais" in html.unescape(page)
+    future = web.post(
+        f"/cases/{case_id}/partners/info",
+        data={"csrf": csrf, "kind": "fsl_decision", "means": "letter", "received_on": "2026-04-01"},
+    )
+    assert future.status_code == 422
+    assert "pas dans le futur" in html.unescape(future.text)
+    web.post(
+        f"/cases/{case_id}/partners/info",
+        data={
+            "csrf": csrf,
+            "partner": str(fsl),
+            "kind": "fsl_decision",
+            "means": "letter",
+            "received_on": "2026-03-09",
+            "summary": "Aide accordée : 1 200 € versés au bailleur",
+            "document_ref": "Classeur FSL, fiche 3",
+        },
+    )
+    page = html.unescape(web.get(f"/cases/{case_id}").text)
+    block = page.split('id="partners"', 1)[1].split("</section>", 1)[0]
+    assert "Décision du FSL · Fonds de solidarité logement du Pas-de-Calais" in block
+    assert "09/03/2026 · par courrier" in block and "Classeur FSL, fiche 3" in block
+    assert "Aide accordée : 1 200 € versés au bailleur" in page.split('id="timeline"', 1)[1]
+    other = make_member(sessions, clock, sectors=("lens",))
+    web.cookies.clear()
+    sign_in(web, other.email)
+    assert web.get(f"/cases/{case_id}").status_code == 403  # not shown outside the sectors

@@ -26,6 +26,7 @@ from outreach.models import (
     InboxItem,
     MediationEntry,
     Message,
+    PartnerInfo,
     Person,
     TeamUser,
     Visit,
@@ -189,6 +190,7 @@ KEPT_TEXT_COLUMNS = {
     "case_event": {"kind", "detail"},  # ids, codes and dates only (outreach.team.events)
     "procedure_check": {"item", "verdict"},
     "mediation_entry": {"kind"},
+    "partner_info": {"kind", "means"},
 }
 # Cleared (or replaced) by anonymise, checked by the tests of this file.
 CLEARED_TEXT_COLUMNS = {
@@ -199,6 +201,7 @@ CLEARED_TEXT_COLUMNS = {
     "engagement_step": {"detail", "objective", "result"},
     "consent_record": {"document_ref"},
     "mediation_entry": {"note"},
+    "partner_info": {"summary", "document_ref"},
 }
 DELETED_TABLES = {"person", "contact_point", "case_note", "diagnostic"}
 
@@ -254,6 +257,13 @@ def test_it_clears_the_free_text_around_the_case_and_keeps_its_visits_and_steps(
             )
         )  # fmt: skip
         session.add(
+            PartnerInfo(
+                case_id=closed, kind="fsl_decision", means="letter",
+                received_on=clock.now().date(), summary="Aide FSL accordée à Mme Oubliable",
+                document_ref="Courrier Oubliable", created_at=clock.now(),
+            )
+        )  # fmt: skip
+        session.add(
             Diagnostic(
                 case_id=closed, answers='{"assessment": "Mme Oubliable"}', form_version="v1",
                 status="submitted", revision=1, updated_at=clock.now(),
@@ -303,6 +313,8 @@ def test_it_clears_the_free_text_around_the_case_and_keeps_its_visits_and_steps(
             select(MediationEntry).where(MediationEntry.case_id == closed)
         ).one()
         assert (mediation.kind, mediation.note) == ("call", None)
+        info = session.scalars(select(PartnerInfo).where(PartnerInfo.case_id == closed)).one()
+        assert (info.kind, info.summary, info.document_ref) == ("fsl_decision", None, None)
     assert notes == 0 and inbox == [None]
     assert all(m.template_values is None and m.choices is None for m in messages)
     with sessions.begin() as session:

@@ -36,6 +36,7 @@ from outreach.landlords.details import LandlordDetailsError, update_contact
 from outreach.landlords.mediation import MediationError
 from outreach.landlords.mediation import log as log_mediation
 from outreach.models import Visit
+from outreach.partners.received import PartnerInfoError, log_info
 from outreach.team.followup import FollowupError
 
 router = APIRouter(include_in_schema=False)
@@ -340,3 +341,41 @@ def mediation(
             errors={"mediation": str(error)}, drafts=drafts, status_code=422,
         )  # fmt: skip
     return _back(case.id, "landlord")
+
+
+@router.post("/cases/{case_id}/partners/info")
+def partner_info(
+    case_id: RowId,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+    partner: ShortText = "",
+    kind: ShortText = "",
+    means: ShortText = "",
+    received_on: ShortText = "",
+    summary: Annotated[str, Form(max_length=4000)] = "",
+    document_ref: ShortText = "",
+) -> Response:
+    """What a partner told the team (a decision, an answer), logged on the case."""
+    case = visible_case(session, user=web.user, case_id=case_id)
+    try:
+        log_info(
+            session,
+            clock=services.clock,
+            case=case,
+            partner_id=int(partner) if partner.isdigit() else None,
+            kind=kind,
+            means=means,
+            received_on=parse_date(received_on),
+            summary=summary,
+            document_ref=document_ref,
+            actor=web.user,
+        )
+    except (PartnerInfoError, FollowupError) as error:
+        drafts = {"info_summary": summary, "info_document_ref": document_ref}
+        return render_case(
+            request, session, services, web, case,
+            errors={"partner_info": str(error)}, drafts=drafts, status_code=422,
+        )  # fmt: skip
+    return _back(case.id, "partners")

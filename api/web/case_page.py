@@ -61,6 +61,11 @@ from outreach.landlords.mediation import kind_label as mediation_kind_label
 from outreach.models import Case, MeetingPlace, ProcedureCheck, Slot, TeamUser, Visit
 from outreach.models.followup import OPEN_STEP_STATUSES, STEP_ACTORS, STEP_STATUSES
 from outreach.models.mediation import MEDIATION_KINDS
+from outreach.models.partner import INFO_KINDS, INFO_MEANS
+from outreach.partners.directory import partners
+from outreach.partners.received import infos_of
+from outreach.partners.received import kind_label as partner_kind_label
+from outreach.partners.received import means_label as partner_means_label
 from outreach.phones import display_phone
 from outreach.sending.channels import SMS_CHANNELS, contact_kind_label
 from outreach.sending.send_now import NotSendable, best_route
@@ -147,6 +152,23 @@ def render_case(
         "contract": _contract(session, case),
         "diagnostic": diagnostic_panel(session, case_id=case.id),
         "landlord": _landlord(session, services, case),
+        "partner_infos": [
+            {
+                "kind": partner_kind_label(info.kind),
+                "partner": partner.name if partner else None,
+                "on": info.received_on.strftime("%d/%m/%Y"),
+                "means": partner_means_label(info.means),
+                "summary": info.summary,
+                "document_ref": info.document_ref,
+            }
+            for info, partner in infos_of(session, case_id=case.id)
+        ],
+        "partner_choices": [
+            (partner.id, partner.name)
+            for partner in partners(session, sector_code=case.sector.code if case.sector else None)
+        ],
+        "info_kinds": [(code, partner_kind_label(code)) for code in INFO_KINDS],
+        "info_means": [(code, partner_means_label(code)) for code in INFO_MEANS],
         "step_actors": [(code, step_actor_label(code)) for code in STEP_ACTORS],
         "household": household_name(case),
         "phones": [_point(point) for point in case.contact_points],

@@ -27,7 +27,7 @@ from outreach.models.messaging import (
     MessageStatusEvent,
 )
 from outreach.models.outbox import Enrolment, OutboxItem
-from outreach.models.partner import Partner
+from outreach.models.partner import Partner, PartnerInfo
 from outreach.models.privacy import Anonymisation, LandlordOptOut
 from outreach.models.procedure import ProcedureCheck
 from outreach.models.sector import Sector, SectorArea
@@ -65,6 +65,7 @@ __all__ = [
     "OneOffSlot",
     "OutboxItem",
     "Partner",
+    "PartnerInfo",
     "Person",
     "ProcedureCheck",
     "Sector",

@@ -45,6 +45,7 @@ from outreach.models import (
     Landlord,
     MediationEntry,
     Message,
+    PartnerInfo,
 )
 
 log = logging.getLogger(__name__)
@@ -327,6 +328,11 @@ def anonymise(session: Session, *, clock: Clock, case: Case, reason: str) -> Non
         session.delete(note)
     session.execute(
         update(MediationEntry).where(MediationEntry.case_id == case.id).values(note=None)
+    )
+    session.execute(
+        update(PartnerInfo)
+        .where(PartnerInfo.case_id == case.id)
+        .values(summary=None, document_ref=None)
     )
     # The social diagnostic is the household's situation in detail: nothing of it is kept.
     session.execute(delete(Diagnostic).where(Diagnostic.case_id == case.id))

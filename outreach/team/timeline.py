@@ -31,6 +31,9 @@ from outreach.models import (
     TeamUser,
 )
 from outreach.models.outbox import OutboxItem
+from outreach.partners.received import infos_of
+from outreach.partners.received import kind_label as partner_kind_label
+from outreach.partners.received import means_label as partner_means_label
 from outreach.sending.channels import channel_label
 from outreach.sending.status import MESSAGE_STATUS_LABELS
 from outreach.team.followup import step_kind_label, step_status_label
@@ -325,6 +328,27 @@ def mediation_entries(context: TimelineContext) -> list[TimelineEntry]:
     ]
 
 
+def partner_entries(context: TimelineContext) -> list[TimelineEntry]:
+    """What partners told the team about the case."""
+    return [
+        TimelineEntry(
+            at=info.created_at,
+            kind="partner",
+            title=partner_kind_label(info.kind)
+            + (f" · {partner.name}" if partner is not None else ""),
+            body=info.summary,
+            facts=(
+                gettext("on {date}", date=info.received_on.strftime("%d/%m/%Y")),
+                partner_means_label(info.means),
+                gettext("by {name}", name=context.users.get(info.author_id or 0, "?")),
+            ),
+            tone="team",
+            key=info.id,
+        )
+        for info, partner in infos_of(context.session, case_id=context.case.id)[:PER_SOURCE]
+    ]
+
+
 def event_entries(context: TimelineContext) -> list[TimelineEntry]:
     """Audit events that change how the team works with the household (opt-out, assignment)."""
     rows = context.session.scalars(
@@ -407,6 +431,7 @@ SOURCES: tuple[TimelineSource, ...] = (
     import_entries,
     event_entries,
     mediation_entries,
+    partner_entries,
     decision_entries,
     consent_entries,
     visit_entries,

@@ -1,4 +1,4 @@
-"""The partner directory
+"""The partner directory, and what partners tell the team about a case
 
 Revision ID: 0017_partners
 Revises: 0016_mediation
@@ -40,8 +40,46 @@ def upgrade() -> None:
     with op.batch_alter_table("partner", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_partner_kind"), ["kind"], unique=False)
 
+    op.create_table(
+        "partner_info",
+        sa.Column("id", BIG_ID, autoincrement=True, nullable=False),
+        sa.Column("case_id", BIG_ID, nullable=False),
+        sa.Column("partner_id", BIG_ID, nullable=True),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("means", sa.String(length=12), nullable=False),
+        sa.Column("received_on", sa.Date(), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=True),
+        sa.Column("document_ref", sa.String(length=120), nullable=True),
+        sa.Column("author_id", BIG_ID, nullable=True),
+        sa.Column("created_at", outreach.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["case_file.id"],
+            name=op.f("fk_partner_info_case_id_case_file"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["partner_id"],
+            ["partner.id"],
+            name=op.f("fk_partner_info_partner_id_partner"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["author_id"],
+            ["team_user.id"],
+            name=op.f("fk_partner_info_author_id_team_user"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_partner_info")),
+    )
+    with op.batch_alter_table("partner_info", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_partner_info_case_id"), ["case_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("partner_info", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_partner_info_case_id"))
+    op.drop_table("partner_info")
     with op.batch_alter_table("partner", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_partner_kind"))
     op.drop_table("partner")
