@@ -5,6 +5,7 @@ the team page for coordinators only; the command line."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -18,7 +19,7 @@ from outreach.clock import PARIS, FrozenClock
 from outreach.models import Case, ConsentRecord, EngagementStep, Message, Visit
 from tests.ccapex_files import cli_runner
 from tests.factories import make_case
-from tests.web_support import https_client, make_member, sign_in
+from tests.web_support import csrf_of, https_client, make_member, sign_in
 
 MONTH = "2026-02"
 D1 = datetime(2026, 2, 3, 10, 0, tzinfo=PARIS)  # first message
@@ -307,3 +308,18 @@ def test_the_command_line_writes_the_file(
     assert wrong.exit_code == 2 and "xlsx ou .csv" in wrong.output
     month = cli(["ccapex-return", "--month", "2026-13", "-o", str(target)])
     assert month.exit_code == 2 and "AAAA-MM" in month.output
+
+
+def test_the_year_volume_is_set_and_counted_month_by_month(web, sessions, clock, fifty) -> None:
+    coordinator = make_member(sessions, clock, role="coordinator")
+    sign_in(web, coordinator.email)
+    page = web.get("/imports?year=2026")
+    csrf = csrf_of(page.text)
+    assert "51 reçus ; le volume attendu pour l'année n'est pas saisi." in html.unescape(page.text)
+    refused = web.post("/imports/expected", data={"csrf": csrf, "year": "2026", "expected": "-3"})
+    assert refused.status_code == 422
+    web.post("/imports/expected", data={"csrf": csrf, "year": "2026", "expected": "600"})
+    page = html.unescape(web.get("/imports?year=2026").text)
+    assert "51 reçus sur les 600 attendus par la CCAPEX cette année." in page
+    assert '<th scope="row">2026-02</th><td>50</td>' in page
+    assert '<th scope="row">2026-03</th><td>1</td>' in page

@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import RowId, ServicesDep, SessionDep
+from api.deps import RowId, ServicesDep, SessionDep, get_services
 from api.routes import ccapex_returns
 from api.services import Services
 from api.web.auth import FormUserDep, WebUser, WebUserDep, require_coordinator
@@ -29,8 +29,9 @@ from api.web.rendering import PageError, render, secure
 from messages import gettext
 from outreach import audit
 from outreach.ccapex.importer import ImportRefused, import_file
-from outreach.ccapex.monthly_return import ReturnError, months_received
+from outreach.ccapex.monthly_return import ReturnError, months_received, set_expected, year_volume
 from outreach.ccapex.reading import UnreadableFile
+from outreach.clock import PARIS
 from outreach.models import ImportBatch
 from outreach.privacy import retention
 from outreach.spreadsheet import SafeCsvWriter
@@ -103,6 +104,27 @@ def return_download(
     return secure(ccapex_returns.download(body, month=month, kind=kind))
 
 
+@router.post("/imports/expected")
+def expected_volume(
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+    year: Annotated[str, Form(max_length=4)] = "",
+    expected: Annotated[str, Form(max_length=7)] = "",
+) -> Response:
+    """The year's expected volume, as the CCAPEX secretariat set it."""
+    require_coordinator(web)
+    try:
+        if not (year.isdigit() and expected.strip().isdigit()):
+            raise ReturnError(gettext("Give a year and a number of households."))
+        set_expected(session, year=int(year), expected=int(expected), now=services.clock.now())
+    except ReturnError as error:
+        return _page(request, session, web, error=str(error), status_code=422)
+    audit.record(session, clock=services.clock, actor=web.user, action="ccapex.expected", year=year)
+    return RedirectResponse(f"/imports?year={year}#volume", status_code=303)
+
+
 @router.get("/imports/{batch_id}")
 def batch_page(batch_id: RowId, request: Request, session: SessionDep, web: WebUserDep) -> Response:
     require_coordinator(web)
@@ -155,11 +177,15 @@ def _page(
     batches = list(
         session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(RECENT_BATCHES))
     )
+    asked = request.query_params.get("year", "")
+    year = int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2100 else 0
+    year = year or get_services(request).clock.now().astimezone(PARIS).year
     context = {
         "batches": batches,
         "error": error,
         "month": month,
         "returns": months_received(session),
+        "volume": year_volume(session, year=year),
     }
     return render(request, "team/imports.html", context, web=web, status_code=status_code)
 

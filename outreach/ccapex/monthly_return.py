@@ -27,7 +27,15 @@ from messages import N_, gettext
 from outreach.casework.closing import outcome_label
 from outreach.casework.lifecycle import status_label
 from outreach.clock import PARIS
-from outreach.models import Case, ConsentRecord, EngagementStep, Message, Sector, Visit
+from outreach.models import (
+    Case,
+    CcapexExpectation,
+    ConsentRecord,
+    EngagementStep,
+    Message,
+    Sector,
+    Visit,
+)
 from outreach.spreadsheet import SafeCsvWriter, safe_row
 from outreach.team.followup import step_kind_label
 
@@ -266,3 +274,37 @@ def _text(value: object) -> object:
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     return value
+
+
+@dataclass(frozen=True)
+class YearVolume:
+    year: int
+    expected: int | None
+    by_month: list[tuple[str, int]]  # (YYYY-MM, cases received), January to December
+    received: int
+
+
+def year_volume(session: Session, *, year: int) -> YearVolume:
+    """The cases received each month of `year` against the volume the CCAPEX expects."""
+    counts = dict(months_received(session))
+    by_month = [
+        (f"{year}-{month:02d}", counts.get(f"{year}-{month:02d}", 0)) for month in range(1, 13)
+    ]
+    found = session.get(CcapexExpectation, year)
+    return YearVolume(
+        year=year,
+        expected=found.expected if found else None,
+        by_month=by_month,
+        received=sum(count for _, count in by_month),
+    )
+
+
+def set_expected(session: Session, *, year: int, expected: int, now: datetime) -> None:
+    if not 2000 <= year <= 2100 or not 0 <= expected <= 1_000_000:
+        raise ReturnError(gettext("Give a year and a number of households."))
+    found = session.get(CcapexExpectation, year)
+    if found is None:
+        session.add(CcapexExpectation(year=year, expected=expected, updated_at=now))
+    else:
+        found.expected, found.updated_at = expected, now
+    session.flush()

@@ -16,7 +16,7 @@ from outreach.models.conversation import Conversation
 from outreach.models.diagnostic import Diagnostic
 from outreach.models.events import CaseEvent
 from outreach.models.followup import CaseNote, EngagementStep
-from outreach.models.imports import ImportBatch
+from outreach.models.imports import CcapexExpectation, ImportBatch
 from outreach.models.login import LoginSession
 from outreach.models.mediation import MediationEntry
 from outreach.models.messaging import (
@@ -46,6 +46,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseNote",
+    "CcapexExpectation",
     "ChannelLinkToken",
     "ConsentRecord",
     "ContactPoint",

@@ -30,3 +30,13 @@ class ImportBatch(Base):
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("team_user.id", ondelete="SET NULL")
     )
+
+
+class CcapexExpectation(Base):
+    """The year's expected number of households, as the CCAPEX secretariat set it."""
+
+    __tablename__ = "ccapex_expectation"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    expected: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

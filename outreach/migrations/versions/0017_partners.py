@@ -1,4 +1,5 @@
-"""The partner directory, and what partners tell the team about a case
+"""The partner directory, what partners tell the team about a case, and the yearly volume the
+CCAPEX expects
 
 Revision ID: 0017_partners
 Revises: 0016_mediation
@@ -76,7 +77,17 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_partner_info_case_id"), ["case_id"], unique=False)
 
 
+    op.create_table(
+        "ccapex_expectation",
+        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("expected", sa.Integer(), nullable=False),
+        sa.Column("updated_at", outreach.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("year", name=op.f("pk_ccapex_expectation")),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("ccapex_expectation")
     with op.batch_alter_table("partner_info", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_partner_info_case_id"))
     op.drop_table("partner_info")
