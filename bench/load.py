@@ -69,7 +69,7 @@ from tests.doubles.twilio_double import TwilioDouble, app_settings
 
 STOP_WAIT = 10.0  # seconds between SIGTERM and SIGKILL at the end
 DEFAULTS = {"duration": 30.0, "warmup": 2.0, "clients": 6, "cases": 3000, "tick": 5.0}
-SMOKE = {"duration": 3.0, "warmup": 0.5, "clients": 4, "cases": 300, "tick": 1.0, "due": 30}
+SMOKE = {"duration": 1.5, "warmup": 0.3, "clients": 4, "cases": 150, "tick": 1.0, "due": 30}
 
 
 def options() -> argparse.Namespace:
@@ -82,7 +82,7 @@ def options() -> argparse.Namespace:
     parser.add_argument("--tick", type=float, help="server's ALLERVERS_TICK_SECONDS (5)")
     parser.add_argument("--rate-limits", help="server's ALLERVERS_RATE_LIMITS (its default)")
     parser.add_argument("--mix", default="", help="e.g. inbound=35,status=35,pages=25,api=5")
-    parser.add_argument("--smoke", action="store_true", help="3 s on 300 cases: does it run?")
+    parser.add_argument("--smoke", action="store_true", help="1.5 s on 150 cases: does it run?")
     parser.add_argument("--postgres", metavar="URL", help="run on a new database on this server")
     parser.add_argument("--keep", type=Path, help="keep the SQLite file and server.log here")
     args = parser.parse_args()

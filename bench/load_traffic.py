@@ -292,7 +292,7 @@ def run(clients: list[Client], shares: dict[str, float], seconds: float, tour: b
 def _loop(client: Client, shares: dict[str, float], stop_at: float, tour: bool) -> None:
     kinds, chances = list(shares), list(shares.values())
     # The first client starts with one request of each kind, and ends that tour even past the
-    # stop: even a 3 s smoke run on a busy machine measures all.
+    # stop: even a short smoke run on a busy machine measures all.
     first = list(kinds) if tour and client.index == 0 else []
     while first or time.monotonic() < stop_at:
         kind = first.pop(0) if first else client.rng.choices(kinds, chances)[0]

@@ -233,7 +233,7 @@ def auth(coordinator: tuple[int, str]) -> dict[str, str]:
 
 
 # The tests that take longest (real servers, outages, benchmarks' smoke runs) start first, so
-# the two workers do not end with one of them alone on a 45-second test (pytest-xdist hands out
+# the two workers do not end with one of them alone on a 30-second test (pytest-xdist hands out
 # tests in collection order).
 _LONGEST_FIRST = (
     "tests/reliability/test_database_down.py",

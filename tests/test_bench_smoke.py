@@ -1,5 +1,5 @@
-"""The benchmarks keep running: bench/load.py --smoke drives a real `allervers serve` for 3 s,
-on a SQLite file and on a temporary PostgreSQL database."""
+"""The benchmarks keep running: bench/load.py --smoke drives a real `allervers serve` for 1.5 s
+(every endpoint at least once), on a SQLite file and on a temporary PostgreSQL database."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Helpers of the fault suite: a real `allervers serve` subprocess on a test database, pointed at
-the in-process Twilio double, and 1,000 fictional households with an SMS due now.
+the in-process Twilio double, and fictional households (as many as a test asks) with an SMS due now.
 
 Phones are in the range ARCEP reserves for fiction (06 39 98 xx xx): they reach nobody.
 """

@@ -76,7 +76,6 @@ def upgrade() -> None:
     with op.batch_alter_table("partner_info", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_partner_info_case_id"), ["case_id"], unique=False)
 
-
     op.create_table(
         "ccapex_expectation",
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
