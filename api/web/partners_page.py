@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,8 +27,6 @@ from outreach.partners.directory import (
 )
 
 router = APIRouter(include_in_schema=False)
-
-Short = Annotated[str, Form(max_length=300)]
 
 
 @router.get("/partners")
@@ -75,26 +74,32 @@ def _page(
     return render(request, "team/partners.html", context, web=web, status_code=status)
 
 
-def _input(
-    name: str,
-    kind: str,
-    sectors: list[str],
-    email: str,
-    phone: str,
-    address: str,
-    accepts: str,
-    confirmed: str,
-) -> PartnerInput:
-    return PartnerInput(
-        name=name,
-        kind=kind,
-        sector_codes=tuple(sectors),
-        email=email,
-        phone=phone,
-        address=address,
-        accepts=accepts,
-        confirmed=confirmed == "yes",
-    )
+class PartnerForm(BaseModel):
+    """The partner form's fields (the add and the correct forms are the same)."""
+
+    name: str = Field("", max_length=300)
+    kind: str = Field("", max_length=30)
+    sectors: list[str] = Field(default_factory=list, max_length=200)
+    email: str = Field("", max_length=300)
+    phone: str = Field("", max_length=300)
+    address: str = Field("", max_length=300)
+    accepts: str = Field("", max_length=4000)
+    confirmed: str = Field("", max_length=10)
+
+    def given(self) -> PartnerInput:
+        return PartnerInput(
+            name=self.name,
+            kind=self.kind,
+            sector_codes=tuple(self.sectors),
+            email=self.email,
+            phone=self.phone,
+            address=self.address,
+            accepts=self.accepts,
+            confirmed=self.confirmed == "yes",
+        )
+
+
+PartnerFormDep = Annotated[PartnerForm, Form()]
 
 
 @router.post("/partners")
@@ -103,17 +108,10 @@ def add_partner(
     session: SessionDep,
     services: ServicesDep,
     web: FormUserDep,
-    name: Short = "",
-    kind: Short = "",
-    sectors: Annotated[list[str], Form(max_length=200)] = [],  # noqa: B006
-    email: Short = "",
-    phone: Short = "",
-    address: Short = "",
-    accepts: Annotated[str, Form(max_length=4000)] = "",
-    confirmed: Short = "",
+    form: PartnerFormDep,
 ) -> Response:
     require_coordinator(web)
-    given = _input(name, kind, sectors, email, phone, address, accepts, confirmed)
+    given = form.given()
     try:
         save(session, clock=services.clock, given=given, actor=web.user)
     except PartnerError as error:
@@ -128,20 +126,12 @@ def change_partner(
     session: SessionDep,
     services: ServicesDep,
     web: FormUserDep,
-    name: Short = "",
-    kind: Short = "",
-    sectors: Annotated[list[str], Form(max_length=200)] = [],  # noqa: B006
-    email: Short = "",
-    phone: Short = "",
-    address: Short = "",
-    accepts: Annotated[str, Form(max_length=4000)] = "",
-    confirmed: Short = "",
+    form: PartnerFormDep,
 ) -> Response:
     require_coordinator(web)
     partner = _partner(session, partner_id)
-    given = _input(name, kind, sectors, email, phone, address, accepts, confirmed)
     try:
-        save(session, clock=services.clock, given=given, actor=web.user, partner=partner)
+        save(session, clock=services.clock, given=form.given(), actor=web.user, partner=partner)
     except PartnerError as error:
         return _page(request, session, web, error=str(error), failed=partner_id)
     return RedirectResponse(f"/partners#partner-{partner_id}", status_code=303)

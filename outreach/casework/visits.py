@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from messages import N_, gettext
+from messages.templates import Text
 from outreach.booking import bookings
 from outreach.booking import texts as booking_texts
 from outreach.booking.config import BookingConfig
@@ -103,13 +104,10 @@ def book_by_hand(
     )
     if visit is None:
         raise VisitByHandError(gettext(TAKEN))
-    conversation = conversation_of(session, clock=clock, case=case)
     text = booking_texts.booking_confirmation(visit, case.language)
-    message = write_first(
-        session, clock=clock, case=case, conversation=conversation, text=text, enabled=enabled
+    return Booked(
+        visit=visit, texted=_tell(session, clock=clock, case=case, text=text, enabled=enabled)
     )
-    move(conversation, clock=clock, state=VISIT_BOOKED)
-    return Booked(visit=visit, texted=message is not None)
 
 
 def change_by_hand(
@@ -136,13 +134,10 @@ def change_by_hand(
     )
     if new is None:
         raise VisitByHandError(gettext(TAKEN))
-    conversation = conversation_of(session, clock=clock, case=case)
     text = booking_texts.change_confirmation(new, case.language)
-    message = write_first(
-        session, clock=clock, case=case, conversation=conversation, text=text, enabled=enabled
+    return Booked(
+        visit=new, texted=_tell(session, clock=clock, case=case, text=text, enabled=enabled)
     )
-    move(conversation, clock=clock, state=VISIT_BOOKED)
-    return Booked(visit=new, texted=message is not None)
 
 
 def cancel_by_hand(
@@ -167,6 +162,19 @@ def cancel_by_hand(
         session, clock=clock, case=case, conversation=conversation, text=text, enabled=enabled
     )
     return True
+
+
+def _tell(
+    session: Session, *, clock: Clock, case: Case, text: Text, enabled: tuple[str, ...]
+) -> bool:
+    """The household's confirmation, when it can be written to; its conversation follows the
+    visit so that CHANGE and CANCEL by reply still work. True if a message was queued."""
+    conversation = conversation_of(session, clock=clock, case=case)
+    message = write_first(
+        session, clock=clock, case=case, conversation=conversation, text=text, enabled=enabled
+    )
+    move(conversation, clock=clock, state=VISIT_BOOKED)
+    return message is not None
 
 
 def _place(session: Session, *, case: Case, place_id: int | None) -> MeetingPlace | None:
