@@ -295,7 +295,8 @@ def _day(value: date) -> str:
 def _point(point: Any) -> dict[str, Any]:
     value = display_phone(point.value) if point.kind == "phone" else point.value
     return {
-        "kind": contact_kind_label(point.kind),
+        # A worker calls a phone number: say so, whatever channel the messages use.
+        "kind": gettext("Phone") if point.kind == "phone" else contact_kind_label(point.kind),
         "value": value,
         "tel": point.value if point.kind == "phone" else None,
         "usable": point.usable,
