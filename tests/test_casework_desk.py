@@ -576,3 +576,43 @@ def test_the_mediation_with_the_landlord_is_logged_and_shown_in_the_history(
     assert "Plan d'apurement proposé" in landlord and "10/03/2026" in landlord
     history = page.split('id="timeline"', 1)[1]
     assert "Plan sur 12 mois proposé, réponse attendue" in history
+
+
+def test_a_call_is_logged_from_the_case_page_and_acted_on(web, sessions, clock) -> None:
+    from outreach.models import CaseNote, InboxItem
+
+    member = make_member(sessions, clock, sectors=("arras",))
+    with sessions.begin() as session:
+        case_id = make_case(session, clock=clock, sector_code="arras", status="contacting").id
+    sign_in(web, member.email)
+    page, csrf = _open(web, case_id)
+    assert "J'ai appelé le foyer" in page
+    past = web.post(
+        f"/cases/{case_id}/calls",
+        data={"csrf": csrf, "outcome": "no_answer", "call_back_on": "2026-03-01"},
+    )
+    assert past.status_code == 422
+    assert "Le jour du rappel ne peut pas être passé." in html.unescape(past.text)
+    with sessions() as session:  # nothing written by the refused form
+        assert session.scalars(select(InboxItem)).all() == []
+    web.post(
+        f"/cases/{case_id}/calls",
+        data={
+            "csrf": csrf,
+            "outcome": "no_answer",
+            "minutes": "2",
+            "note": "Messagerie pleine",
+            "call_back_on": "2026-03-13",
+        },
+    )
+    web.post(f"/cases/{case_id}/calls", data={"csrf": csrf, "outcome": "reached"})
+    with sessions() as session:
+        tasks = session.scalars(select(InboxItem).order_by(InboxItem.id)).all()
+        closed = [(task.outcome, task.handled_at is not None) for task in tasks]
+        assert closed == [("no_answer", True), (None, False), ("reached", True)]
+        assert tasks[1].due_on == date(2026, 3, 13)
+        note = session.scalars(select(CaseNote)).one()
+        assert note.body == "Appel (2 min) : Messagerie pleine"
+        assert session.get_one(Case, case_id).status == "reached"
+    page, _ = _open(web, case_id)
+    assert "Appeler le foyer · le 13/03/2026" in page

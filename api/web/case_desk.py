@@ -37,6 +37,7 @@ from outreach.landlords.mediation import MediationError
 from outreach.landlords.mediation import log as log_mediation
 from outreach.models import Visit
 from outreach.partners.received import PartnerInfoError, log_info
+from outreach.team.calls import CallError, log_call
 from outreach.team.followup import FollowupError
 
 router = APIRouter(include_in_schema=False)
@@ -379,3 +380,41 @@ def partner_info(
             errors={"partner_info": str(error)}, drafts=drafts, status_code=422,
         )  # fmt: skip
     return _back(case.id, "partners")
+
+
+@router.post("/cases/{case_id}/calls")
+def call_logged(
+    case_id: RowId,
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    web: FormUserDep,
+    outcome: ShortText = "",
+    minutes: ShortText = "",
+    note: Annotated[str, Form(max_length=6000)] = "",
+    call_back_on: ShortText = "",
+) -> Response:
+    """ "J'ai appelé": what came of the call, acted on at once."""
+    case = visible_case(session, user=web.user, case_id=case_id)
+    try:
+        if minutes.strip() and not minutes.strip().isdigit():
+            raise CallError(
+                gettext("The length of the call is in minutes, up to {limit}.", limit=600)
+            )
+        log_call(
+            session,
+            clock=services.clock,
+            case=case,
+            user=web.user,
+            outcome=outcome,
+            minutes=int(minutes) if minutes.strip() else None,
+            note=note,
+            call_back_on=parse_date(call_back_on),
+        )
+    except (CallError, FollowupError) as error:
+        drafts = {"call_note": note, "call_minutes": minutes}
+        return render_case(
+            request, session, services, web, case,
+            errors={"call": str(error)}, drafts=drafts, status_code=422,
+        )  # fmt: skip
+    return _back(case.id, "facts")

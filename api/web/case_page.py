@@ -69,6 +69,7 @@ from outreach.partners.received import means_label as partner_means_label
 from outreach.phones import display_phone
 from outreach.sending.channels import SMS_CHANNELS, contact_kind_label
 from outreach.sending.send_now import NotSendable, best_route
+from outreach.team.calls import outcomes as call_outcomes
 from outreach.team.followup import (
     contract_steps,
     step_actor_label,
@@ -78,7 +79,7 @@ from outreach.team.followup import (
 )
 from outreach.team.inbox import household_name
 from outreach.team.outcomes import outcome_label, outcomes_for
-from outreach.team.tasks import open_tasks, task_label
+from outreach.team.tasks import open_tasks, task_label, with_day
 from outreach.team.timeline import build_timeline
 
 router = APIRouter(include_in_schema=False)
@@ -152,6 +153,7 @@ def render_case(
         "contract": _contract(session, case),
         "diagnostic": diagnostic_panel(session, case_id=case.id),
         "landlord": _landlord(session, services, case),
+        "call_outcomes": [(code, outcome_label(code)) for code in call_outcomes()],
         "partner_infos": [
             {
                 "kind": partner_kind_label(info.kind),
@@ -177,7 +179,7 @@ def render_case(
         "tasks": [
             {
                 "id": item.id,
-                "label": task_label(item.note or ""),
+                "label": with_day(task_label(item.note or ""), item),
                 "created_at": item.created_at,
                 "outcomes": [(name, outcome_label(name)) for name in outcomes_for(item)],
             }

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outreach.models.base import Base, BigId, UTCDateTime
@@ -115,6 +115,8 @@ class InboxItem(Base):
     )
     # A call or a door knock: what came of it (outreach.team.outcomes.OUTCOMES).
     outcome: Mapped[str | None] = mapped_column(String(20))
+    # A task for a given day ("rappeler le 12/03"): shown with its day, not before it matters.
+    due_on: Mapped[date | None] = mapped_column(Date)
 
 
 class ChannelLinkToken(Base):

@@ -19,7 +19,7 @@ from outreach.cases import visible_cases
 from outreach.clock import Clock
 from outreach.models import Case, InboxItem, Message, Sector, TeamUser
 from outreach.team import events
-from outreach.team.tasks import TASK_KIND, task_label
+from outreach.team.tasks import TASK_KIND, task_label, with_day
 
 KIND_LABELS = {
     "reply": N_("Reply"),
@@ -289,7 +289,7 @@ def _entry(item: InboxItem, case: Case | None, message: Message | None) -> Inbox
     return InboxEntry(
         id=item.id,
         kind=item.kind,
-        label=kind_label(item.kind, item.note),
+        label=with_day(kind_label(item.kind, item.note), item),
         created_at=item.created_at,
         case_id=case.id if case else None,
         case_reference=case.reference if case else None,

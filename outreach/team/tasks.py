@@ -53,3 +53,10 @@ def open_tasks(session: Session, *, case_id: int) -> list[InboxItem]:
 
 def task_label(task: str, language: str = "fr") -> str:
     return gettext(TASK_LABELS[task], language) if task in TASK_LABELS else task
+
+
+def with_day(label: str, item: InboxItem) -> str:
+    """ "Appeler le foyer · le 12/03/2026" for a task meant for a given day."""
+    if item.due_on is None:
+        return label
+    return f"{label} · " + gettext("on {date}", date=item.due_on.strftime("%d/%m/%Y"))
