@@ -19,12 +19,12 @@ from api.deps import RowId, ServicesDep, SessionDep
 from api.services import Services
 from api.web.access import visible_case
 from api.web.auth import WebUser, WebUserDep
+from api.web.inbox import MAP_SEARCH
 from api.web.labels import CASE_STATUS_LABELS, STAGE_LABELS, label
 from api.web.rendering import render
 from messages import gettext
 from messages.formatting import visit_date
 from outreach import audit
-from outreach.booking.bookings import active_visit
 from outreach.booking.places import places_of
 from outreach.booking.visits import VISIT_STATUS_LABELS
 from outreach.casework import step_kinds
@@ -51,8 +51,8 @@ from outreach.casework.procedure import (
     countdown,
     paris_today,
 )
-from outreach.casework.summary import procedure_of
-from outreach.casework.visits import REACHED_BY_LABELS, free_slots, latest_visit
+from outreach.casework.summary import procedure_of, visit_of
+from outreach.casework.visits import REACHED_BY_LABELS, free_slots
 from outreach.clock import PARIS
 from outreach.landlords import contact as landlords
 from outreach.landlords.mail import mail_enabled
@@ -220,16 +220,12 @@ def _facts(case: Case) -> dict[str, Any]:
         filter(None, (case.address, " ".join(filter(None, (case.postcode, case.commune)))))
     )
     return {
-        "map": f"https://www.openstreetmap.org/search?query={quote_plus(address)}"
-        if address
-        else None,
+        "map": MAP_SEARCH + quote_plus(address) if address else None,
         "status": label(CASE_STATUS_LABELS, case.status),
         "stage": label(STAGE_LABELS, case.stage),
         "sector": case.sector.name if case.sector else None,
         "worker": case.assigned_worker.name if case.assigned_worker else None,
-        "address": ", ".join(
-            filter(None, (case.address, " ".join(filter(None, (case.postcode, case.commune)))))
-        ),
+        "address": address,
         "landlord": case.landlord.name if case.landlord else None,
         "debt": f"{case.debt_cents / 100:,.2f} €".replace(",", " ").replace(".", ",")
         if case.debt_cents is not None
@@ -327,7 +323,7 @@ def _step(step: Any, *, today: date | None = None) -> dict[str, Any]:
 
 def _visit(session: Session, services: Services, case: Case) -> dict[str, Any] | None:
     """The booked visit, else the latest one; what the worker needs to go there."""
-    visit = active_visit(session, case_id=case.id) or latest_visit(session, case_id=case.id)
+    visit = visit_of(session, case_id=case.id)
     if visit is None:
         return None
     now = services.clock.now()

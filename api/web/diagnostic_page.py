@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -59,34 +59,43 @@ def diagnostic_page(
     return _render(request, session, services, web, case, notice=notice)
 
 
+async def posted_answers(request: Request) -> dict[str, str | list[str]]:
+    """The answers of the posted form, read on the event loop; the handlers that write them run
+    in the thread pool like every other form (their database work never blocks the loop)."""
+    return _given(await request.form())
+
+
+Answers = Annotated[dict[str, str | list[str]], Depends(posted_answers)]
+
+
 @router.post("/cases/{case_id}/diagnostic")
-async def save(
+def save(
     case_id: RowId,
     request: Request,
     session: SessionDep,
     services: ServicesDep,
     web: FormUserDep,
+    given: Answers,
     revision: Revision = 0,
 ) -> Response:
     """Save the draft from the form (phones without JavaScript, or the Save button)."""
     case = visible_case(session, user=web.user, case_id=case_id)
-    given = _given(await request.form())
     refused = _save(request, session, services, web, case, given=given, revision=revision)
     return refused or _back(case.id, "saved")
 
 
 @router.post("/cases/{case_id}/diagnostic/submit")
-async def submit(
+def submit(
     case_id: RowId,
     request: Request,
     session: SessionDep,
     services: ServicesDep,
     web: FormUserDep,
+    given: Answers,
     revision: Revision = 0,
 ) -> Response:
     """Save the answers on the form, then submit the diagnostic (needs the consent given)."""
     case = visible_case(session, user=web.user, case_id=case_id)
-    given = _given(await request.form())
     refused = _save(request, session, services, web, case, given=given, revision=revision)
     if refused:
         return refused

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from messages import N_, gettext
+from outreach.casework.summary import current_consents
 from outreach.clock import Clock
 from outreach.models import Case, ConsentRecord, TeamUser
 from outreach.models.consent import CONSENT_DECISIONS, CONSENT_METHODS
@@ -113,14 +113,7 @@ def record_in_person(
 
 def consents_shown(session: Session, *, case_id: int) -> list[ConsentShown]:
     """The decision that holds now for each purpose, as the case page tells it."""
-    latest: dict[str, ConsentRecord] = {}
-    records = session.scalars(
-        select(ConsentRecord)
-        .where(ConsentRecord.case_id == case_id)
-        .order_by(ConsentRecord.recorded_at, ConsentRecord.id)
-    )
-    for record in records:
-        latest[record.purpose] = record
+    latest = {record.purpose: record for record in current_consents(session, case_id=case_id)}
     shown = []
     for purpose in PURPOSE_LABELS:
         record = latest.get(purpose)

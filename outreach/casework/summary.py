@@ -50,8 +50,8 @@ def summarise(session: Session, *, case: Case, today: date) -> CaseSummary:
     return CaseSummary(
         assigned_worker=worker,
         procedure=procedure_of(case, today=today),
-        visit=_visit(session, case_id=case.id),
-        consents=_consents(session, case_id=case.id),
+        visit=visit_of(session, case_id=case.id),
+        consents=current_consents(session, case_id=case.id),
         steps=list(
             session.scalars(
                 select(EngagementStep)
@@ -62,7 +62,8 @@ def summarise(session: Session, *, case: Case, today: date) -> CaseSummary:
     )
 
 
-def _visit(session: Session, *, case_id: int) -> Visit | None:
+def visit_of(session: Session, *, case_id: int) -> Visit | None:
+    """The booked visit, else the latest one."""
     visits = list(
         session.scalars(
             select(Visit).where(Visit.case_id == case_id).order_by(Visit.starts_at.desc())
@@ -72,7 +73,8 @@ def _visit(session: Session, *, case_id: int) -> Visit | None:
     return booked[0] if booked else (visits[0] if visits else None)
 
 
-def _consents(session: Session, *, case_id: int) -> list[ConsentRecord]:
+def current_consents(session: Session, *, case_id: int) -> list[ConsentRecord]:
+    """The decision that holds now, one per purpose."""
     latest: dict[str, ConsentRecord] = {}
     records = session.scalars(
         select(ConsentRecord)

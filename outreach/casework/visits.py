@@ -72,15 +72,6 @@ def free_slots(
     )
 
 
-def latest_visit(session: Session, *, case_id: int) -> Visit | None:
-    return session.scalar(
-        select(Visit)
-        .where(Visit.case_id == case_id)
-        .order_by(Visit.starts_at.desc(), Visit.id.desc())
-        .limit(1)
-    )
-
-
 def book_by_hand(
     session: Session,
     *,
