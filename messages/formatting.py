@@ -9,7 +9,7 @@ the catalogs. No non-breaking space is ever returned: in an SMS one forces UCS-2
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
@@ -72,6 +72,15 @@ def time_window(start: datetime, end: datetime, language: str) -> str:
         start=time_of_day(start, language),
         end=time_of_day(end, language),
     )
+
+
+def month_name(month: str, language: str = "fr") -> str:
+    """ "2026-03" -> "mars 2026" (a month as the team reads it); anything else unchanged."""
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        return _plain(format_date(date(year, number, 1), "MMMM y", locale=_locale(language)))
+    except ValueError:
+        return month
 
 
 def amount(cents: int, language: str) -> str:

@@ -321,5 +321,5 @@ def test_the_year_volume_is_set_and_counted_month_by_month(web, sessions, clock,
     web.post("/imports/expected", data={"csrf": csrf, "year": "2026", "expected": "600"})
     page = html.unescape(web.get("/imports?year=2026").text)
     assert "51 reçus sur les 600 attendus par la CCAPEX cette année." in page
-    assert '<th scope="row">2026-02</th><td>50</td>' in page
-    assert '<th scope="row">2026-03</th><td>1</td>' in page
+    assert '<th scope="row">février 2026</th><td>50</td>' in page
+    assert '<th scope="row">mars 2026</th><td>1</td>' in page

@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi.templating import Jinja2Templates
 
 from messages import DEFAULT_LANGUAGE, gettext, ngettext
-from messages.formatting import short_date
+from messages.formatting import month_name, short_date
 from outreach.clock import PARIS
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
@@ -43,3 +43,4 @@ templates.env.globals.update(
 )
 templates.env.filters["paris_time"] = paris_time
 templates.env.filters["short_date"] = short_date
+templates.env.filters["month_name"] = month_name
