@@ -350,3 +350,28 @@ def test_the_partners_page_reads_well(page: Page, live_server: LiveServer) -> No
     expect(page.get_by_role("heading", name="CAF du Pas-de-Calais")).to_be_visible()
     screenshot(page, "partners")
     _check_accessible_basics(page)
+
+
+def test_the_overdue_steps_read_well(page: Page, live_server: LiveServer) -> None:
+    from datetime import date
+
+    from outreach.models import EngagementStep
+
+    member = _member(live_server, sectors=("arras",))
+    case_id = _case(live_server, phone=107, last_name="Retard")
+    with live_server.sessions.begin() as session:
+        now = live_server.clock.now()
+        session.add(
+            EngagementStep(
+                case_id=case_id, kind="fsl", status="todo", due_date=date(2026, 3, 2),
+                objective="Déposer la demande d'aide", actor="household",
+                created_at=now, updated_at=now,
+            )
+        )  # fmt: skip
+    _sign_in(page, member.email)
+    page.get_by_role("link", name="Démarches en retard").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Démarches en retard")
+    expect(page.locator("tbody")).to_contain_text("Déposer la demande d'aide")
+    expect(page.locator("tbody")).to_contain_text("9 jours")
+    screenshot(page, "overdue")
+    _check_accessible_basics(page)
