@@ -29,7 +29,7 @@ from api.routes import messages as team_messages
 from api.scheduler import scheduler_lifespan
 from api.security_headers import SecurityHeaders
 from api.services import Services, build_services
-from api.web import landlord_pages, privacy, sandbox
+from api.web import landlord_pages, privacy, referral_page, sandbox
 from api.web.templating import STATIC_DIR, STATIC_PREFIX
 from api.webhooks import inbound_processing, spool
 from api.webhooks import telegram as webhooks_telegram
@@ -76,6 +76,7 @@ def create_app(
     app.include_router(privacy.router)
     app.include_router(landlords.router)
     app.include_router(landlord_pages.router)
+    app.include_router(referral_page.router)
     app.include_router(audit_api.router)
     app.include_router(inbox.router)
     app.include_router(events.router)

@@ -21,6 +21,7 @@ from api.services import Services
 from outreach.clock import PARIS
 from outreach.engine.dispatcher import Dispatcher
 from outreach.engine.tick import DailyJob, tick
+from outreach.partners.sharing import send_ready
 from outreach.privacy import retention
 from outreach.privacy.retention import RetentionReport
 from outreach.reports.figures import MAX_AGE
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 # Just under the age at which a page would count the figures itself.
 FIGURES_EVERY = MAX_AGE - timedelta(seconds=30)
+REFERRALS_EVERY = timedelta(minutes=1)
 
 
 def dispatcher_for(services: Services, config: EngineConfig | None = None) -> Dispatcher:
@@ -139,6 +141,15 @@ def _count_figures(services: Services) -> None:
         log.exception("counting the indicators failed")
 
 
+def send_referrals(services: Services) -> int:
+    """E-mail the referrals waiting to go; how many went (never raises: logged)."""
+    try:
+        return send_ready(services.sessions, clock=services.clock, settings=services.settings)
+    except Exception:
+        log.exception("sending referrals failed")
+        return 0
+
+
 def _retention(services: Services) -> None:
     try:
         run_retention(services)
@@ -160,6 +171,13 @@ async def scheduler_lifespan(app: FastAPI) -> AsyncIterator[None]:
         args=[services],
         id="figures",
         next_run_time=datetime.now(PARIS),
+    )
+    # Referrals the household agreed to go to the partner by e-mail (outbox first).
+    scheduler.add_job(
+        send_referrals,
+        IntervalTrigger(seconds=REFERRALS_EVERY.total_seconds()),
+        args=[services],
+        id="referrals",
     )
     # Catch up on today's daily jobs missed while the server was down (a restart loses nothing).
     scheduler.add_job(

@@ -84,6 +84,7 @@ def build_services(
     from outreach.casework import jobs as casework_jobs
     from outreach.conversation import jobs as conversation_jobs
     from outreach.engine import tick
+    from outreach.partners import jobs as partner_jobs
 
     if engine is None:
         engine = make_engine(settings.database_url)
@@ -100,5 +101,10 @@ def build_services(
         reply_path=tick.ReplyPath(
             conversation.reply_handler(public_url=settings.public_url, identity=settings.identity)
         ),
-        daily_jobs=(*tick.DAILY_JOBS, *conversation_jobs.DAILY_JOBS, *casework_jobs.DAILY_JOBS),
+        daily_jobs=(
+            *tick.DAILY_JOBS,
+            *conversation_jobs.DAILY_JOBS,
+            *casework_jobs.DAILY_JOBS,
+            *partner_jobs.DAILY_JOBS,
+        ),
     )

@@ -59,4 +59,11 @@ TASK_LABELS = {
     "phone_call": N_("Phone the household"),
     "door_knock": N_("Door-knock visit at the household's home"),
     "household_moved": N_("The household has moved: decide what comes next"),
+    "referral_not_sent": N_(
+        "A referral could not be e-mailed: check the partner's address, then send it again"
+    ),
+    "referral_locked": N_("A partner typed 5 wrong codes: the link is locked, send a new one"),
+    "referral_no_answer": N_(
+        "A partner has not answered a referral: remind them, or record that there was no answer"
+    ),
 }

@@ -102,6 +102,12 @@ CONTRACT_AGREED = N_(
     "Thank you, your agreement is recorded. The mobile team stays at your side: reply to this "
     "message if you need help."
 )
+# Sharing with a partner (referral): the partner by name, the purpose in the household's words
+# (REFERRAL_PURPOSES below; the team's names of them are in outreach/partners/referrals.py).
+REFERRAL_QUESTION = N_(
+    "Hello, this is the mobile team. For {purpose}, we would like to send a summary of your "
+    "situation to {partner}. Do you agree? Reply YES or NO."
+)
 # Two days before a démarche the household agreed to do itself is due.
 STEP_NUDGE = N_(
     "Hello, this is the mobile team. As agreed, {step} is planned for {day}. If you need help, "
@@ -153,6 +159,8 @@ _CONVERSATION = (
     SmsTemplate("step_nudge", STEP_NUDGE, segments=2),
     SmsTemplate("contract_question", CONTRACT_QUESTION, segments=2),
     SmsTemplate("contract_agreed", CONTRACT_AGREED),
+    SmsTemplate("referral_question", REFERRAL_QUESTION, segments=2),
+    SmsTemplate("referral_agreed", CONTRACT_AGREED),
     SmsTemplate("cancel_confirmation", CANCEL_CONFIRMATION),
     SmsTemplate("too_late_to_change", TOO_LATE_TO_CHANGE),
     SmsTemplate("language_changed", LANGUAGE_CHANGED),
@@ -189,8 +197,18 @@ TEMPLATES: dict[str, SmsTemplate] = {
 SOMEONE = N_("A team member")
 # The last option of a date offer: none of these dates, a person finds another time.
 ANOTHER_TIME = N_("Another time")
+# What a referral is for, in the household's words ("For {purpose}, we would like…").
+REFERRAL_PURPOSES = {
+    "fsl": N_("an application for help from the FSL"),
+    "caf": N_("your housing benefit"),
+    "over_indebtedness": N_("an over-indebtedness file"),
+    "budget": N_("help with your budget"),
+    "legal": N_("legal advice on your situation"),
+    "rehousing": N_("finding another home"),
+    "social_support": N_("social support"),
+}
 # Words inside texts, translated in the catalogs too.
-FRAGMENTS = (DAY_AT_TIME, BETWEEN_TIMES, SOMEONE, ANOTHER_TIME)
+FRAGMENTS = (DAY_AT_TIME, BETWEEN_TIMES, SOMEONE, ANOTHER_TIME, *REFERRAL_PURPOSES.values())
 
 # Characters replaced in values so that a value never turns a GSM-7 text into UCS-2.
 _GSM_SAFE = str.maketrans(

@@ -12,11 +12,20 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outreach.ccapex import monthly_return
 from outreach.clock import PARIS, FrozenClock
-from outreach.models import Case, ConsentRecord, EngagementStep, Message, Visit
+from outreach.models import (
+    Case,
+    ConsentRecord,
+    EngagementStep,
+    Message,
+    Partner,
+    Referral,
+    Visit,
+)
 from tests.ccapex_files import cli_runner
 from tests.factories import make_case
 from tests.web_support import csrf_of, https_client, make_member, sign_in
@@ -131,7 +140,28 @@ def supported(session: Session, case: Case) -> None:
 def closed(session: Session, case: Case) -> None:
     supported(session, case)
     case.status, case.outcome, case.closed_at = "closed", "repayment_plan", D5
+    _referral(session, case, "taken")
     case.stage = "assignation"
+
+
+def _referral(session: Session, case: Case, status: str) -> None:
+    """A referral to the CAF, sent and answered; and one never sent (it is not told)."""
+    partner = session.scalars(select(Partner).where(Partner.kind == "caf")).first()
+    if partner is None:
+        partner = Partner(
+            name="CAF (test)", kind="caf", sector_codes=[], confirmed=False, active=True,
+            created_at=D1, updated_at=D1,
+        )  # fmt: skip
+        session.add(partner)
+        session.flush()
+    for sent_at, state in ((D4, status), (None, "draft")):
+        session.add(
+            Referral(
+                case_id=case.id, partner_id=partner.id, purpose="caf", status=state,
+                delivery="link", fields=["identity"], wrong_codes=0, send_attempts=0,
+                sent_at=sent_at, created_at=D4, updated_at=D4,
+            )
+        )  # fmt: skip
 
 
 def withdrawn(session: Session, case: Case) -> None:
@@ -174,7 +204,8 @@ SCENARIOS: list[tuple[Callable[[Session, Case], None], list[object]]] = [
     (
         closed,
         ["Arras", "03/02/2026", "04/02/2026", "accepté", "05/02/2026", "17/02/2026", 2, 1,
-         "Conseil juridique : ADIL ou avocat (aide juridictionnelle)", "clos",
+         "Conseil juridique : ADIL ou avocat (aide juridictionnelle) ; CAF : prise en charge par "
+         "le partenaire", "clos",
          "plan d'apurement signé", "02/03/2026"],
     ),
     (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -16,46 +15,21 @@ from outreach.models import AuditEvent, InboxItem, LandlordOptOut, Message
 from outreach.replies.inbound import process_inbound, store_inbound
 from outreach.sending.channel import Inbound
 from tests.privacy_support import LANDLORD_E164, LANDLORD_EMAIL, case_with_landlord
+from tests.smtp_support import Inbox, running_smtp, smtp_settings
 
 FOLLOWED_FR = "vec son accord"  # "Avec son accord" or "avec son accord"
 FACTS_FR = ("FSL", "plan d'apurement", "CAF/MSA", "Visale", "GLI", "ADIL", "CCAPEX", "STOP")
 
 
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.received: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append(envelope)
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Controller, Inbox]]:
-    handler = Inbox()
-    with socket.socket() as probe:  # a free port (aiosmtpd checks its server by connecting)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield controller, handler
-    finally:
-        controller.stop()
+    yield from running_smtp()
 
 
 @pytest.fixture
 def settings_overrides(smtp: tuple[Controller, Inbox]) -> dict[str, object]:
     controller, _ = smtp
-    return {
-        "ALLERVERS_SMTP_HOST": "127.0.0.1",
-        "ALLERVERS_SMTP_PORT": controller.port,
-        "ALLERVERS_SMTP_FROM": "equipe-mobile@example.org",
-        "ALLERVERS_SMTP_STARTTLS": False,
-        "ALLERVERS_TEAM_CONTACT": "03 65 71 00 00",
-    }
+    return smtp_settings(controller.port)
 
 
 def _send(client: Any, auth: dict[str, str], case_id: int, channel: str = "sms") -> Any:

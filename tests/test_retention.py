@@ -191,6 +191,8 @@ KEPT_TEXT_COLUMNS = {
     "procedure_check": {"item", "verdict"},
     "mediation_entry": {"kind"},
     "partner_info": {"kind", "means"},
+    # codes and the keys of the facts shared (never the facts themselves)
+    "referral": {"purpose", "status", "delivery", "fields", "return_state"},
 }
 # Cleared (or replaced) by anonymise, checked by the tests of this file.
 CLEARED_TEXT_COLUMNS = {
@@ -202,6 +204,7 @@ CLEARED_TEXT_COLUMNS = {
     "consent_record": {"document_ref"},
     "mediation_entry": {"note"},
     "partner_info": {"summary", "document_ref"},
+    "referral": {"summary", "note", "answer", "token_hash", "code_hash"},  # tests/test_referrals
 }
 DELETED_TABLES = {"person", "contact_point", "case_note", "diagnostic"}
 

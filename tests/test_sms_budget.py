@@ -13,12 +13,13 @@ from functools import cache
 import pytest
 
 from bot.segments import count_segments, ucs2_characters
-from messages import available_languages
+from messages import available_languages, gettext
 from messages.formatting import PARIS, time_window, visit_date, visit_day
-from messages.templates import MAX_SEGMENTS, TEMPLATES, UCS2_LANGUAGES, render
+from messages.templates import MAX_SEGMENTS, REFERRAL_PURPOSES, TEMPLATES, UCS2_LANGUAGES, render
 from outreach.booking.places import ADDRESS_MAX, NAME_MAX
 from outreach.booking.texts import option_numbers
 from outreach.links import deep_link
+from outreach.partners.referrals import SMS_NAME_MAX
 from outreach.privacy.consent import privacy_link
 
 LANGUAGES = available_languages()
@@ -66,6 +67,9 @@ def values(language: str) -> dict[str, str]:
         + ", "
         + "Centre administratif, 123 avenue du Marechal Leclerc, 62300 Lens"[:ADDRESS_MAX],
         "step": "rendez-vous conseiller pour le dossier de surendettement",  # up to 60
+        # A referral: the partner's name at its longest for a message, the longest purpose.
+        "partner": "Maison du Departement Solidarite Arras 1"[:SMS_NAME_MAX],
+        "purpose": _longest([gettext(text, language) for text in REFERRAL_PURPOSES.values()]),
     }
 
 

@@ -28,6 +28,7 @@ def install(app: FastAPI) -> None:
         indicators_page,
         overdue_page,
         partners_page,
+        referrals_desk,
         team_page,
     )
     from api.web.rendering import PageError, invalid_request_handler, page_error_handler
@@ -46,6 +47,7 @@ def install(app: FastAPI) -> None:
         diagnostic_page,
         overdue_page,
         partners_page,
+        referrals_desk,
         imports_page,
         indicators_page,
         agenda,  # before availability: /agenda/visits/{id}/{outcome} first

@@ -21,6 +21,7 @@ from api.web.access import visible_case
 from api.web.auth import WebUser, WebUserDep
 from api.web.inbox import MAP_SEARCH
 from api.web.labels import CASE_STATUS_LABELS, STAGE_LABELS, label
+from api.web.referrals_desk import partner_choices, purpose_choices, referral_rows
 from api.web.rendering import render
 from messages import gettext
 from messages.formatting import visit_date
@@ -169,6 +170,9 @@ def render_case(
             (partner.id, partner.name)
             for partner in partners(session, sector_code=case.sector.code if case.sector else None)
         ],
+        "referrals": referral_rows(session, case_id=case.id),
+        "referral_partners": partner_choices(session, case),
+        "referral_purposes": purpose_choices(),
         "info_kinds": [(code, partner_kind_label(code)) for code in INFO_KINDS],
         "info_means": [(code, partner_means_label(code)) for code in INFO_MEANS],
         "step_actors": [(code, step_actor_label(code)) for code in STEP_ACTORS],
@@ -314,6 +318,7 @@ def _step(step: Any, *, today: date | None = None) -> dict[str, Any]:
         "objective": step.objective,
         "who": step_actor_label(step.actor),
         "result": step.result,
+        "referral_id": getattr(step, "referral_id", None),
         "overdue": today is not None
         and step.due_date is not None
         and step.due_date < today

@@ -33,9 +33,13 @@ from outreach.models import (
     ConsentRecord,
     EngagementStep,
     Message,
+    Partner,
+    Referral,
     Sector,
     Visit,
 )
+from outreach.partners.directory import kind_label as partner_kind_label
+from outreach.partners.referrals import status_label as referral_status_label
 from outreach.spreadsheet import SafeCsvWriter, safe_row
 from outreach.team.followup import step_kind_label
 
@@ -140,12 +144,14 @@ def rows_for_month(session: Session, *, month: str) -> list[ReturnRow]:
     in_person = _first(session, ConsentRecord.recorded_at, ids, ConsentRecord.channel == "visit")
     diagnostic = _diagnostic(session, ids)
     steps = _steps(session, ids)
+    referred = _referrals(session, ids)
     rows = []
     for case in cases:
         reached = [when for when in (answered.get(case.id), met.get(case.id)) if when]
         reached += [in_person[case.id]] if case.id in in_person else []
         decision, decided_at = diagnostic.get(case.id, ("", None))
         agreed, done, orientations = steps.get(case.id, (0, 0, []))
+        orientations = orientations + referred.get(case.id, [])
         rows.append(
             ReturnRow(
                 reference=case.reference,
@@ -252,18 +258,38 @@ def _steps(session: Session, ids: list[int]) -> dict[int, tuple[int, int, list[s
     orientations: dict[int, list[str]] = defaultdict(list)
     found = session.execute(
         select(
-            EngagementStep.case_id, EngagementStep.kind, EngagementStep.status, EngagementStep.actor
+            EngagementStep.case_id,
+            EngagementStep.kind,
+            EngagementStep.status,
+            EngagementStep.actor,
+            EngagementStep.referral_id,
         )
         .where(EngagementStep.case_id.in_(ids), EngagementStep.status != "dropped")
         .order_by(EngagementStep.id)
     )
-    for case_id, kind, status, actor in found:
+    for case_id, kind, status, actor, referral_id in found:
         agreed[case_id] += 1
         done[case_id] += status == "done"
         label = step_kind_label(kind)
-        if actor == "partner" and label not in orientations[case_id]:
+        # A démarche through a referral is told by the referral itself (_referrals).
+        if actor == "partner" and referral_id is None and label not in orientations[case_id]:
             orientations[case_id].append(label)
     return {case_id: (agreed[case_id], done[case_id], orientations[case_id]) for case_id in agreed}
+
+
+def _referrals(session: Session, ids: list[int]) -> dict[int, list[str]]:
+    """The referrals sent, per case: "CAF : prise en charge par le partenaire" (the kind of
+    partner and where it stands; never what was shared)."""
+    found: dict[int, list[str]] = defaultdict(list)
+    rows = session.execute(
+        select(Referral.case_id, Partner.kind, Referral.status)
+        .join(Partner, Partner.id == Referral.partner_id)
+        .where(Referral.case_id.in_(ids), Referral.sent_at.is_not(None))
+        .order_by(Referral.id)
+    )
+    for case_id, kind, status in rows:
+        found[case_id].append(f"{partner_kind_label(kind)} : {referral_status_label(status)}")
+    return found
 
 
 def _day(when: datetime | None) -> date | None:

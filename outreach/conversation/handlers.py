@@ -22,6 +22,7 @@ from outreach.conversation.table import (
 )
 from outreach.conversation.turn import Turn
 from outreach.models import InboxItem, Message, Visit
+from outreach.partners import referrals
 from outreach.privacy import consent
 from outreach.replies import languages
 from outreach.team.tasks import create_task
@@ -208,6 +209,25 @@ def contract_declined(turn: Turn) -> str | None:
     return None
 
 
+def record_referral(turn: Turn) -> str | None:
+    """YES to sharing with the partner named: recorded like a consent; the referral goes."""
+    back = referrals.answer_by_message(
+        turn.session, clock=turn.clock, case=turn.case, reply=turn.reply, agreed=True
+    )
+    turn.say(render_text("referral_agreed", turn.case.language))
+    return back
+
+
+def referral_declined(turn: Turn) -> str | None:
+    """NO: nothing is shared; recorded, and a person of the team reads it (inbox)."""
+    back = referrals.answer_by_message(
+        turn.session, clock=turn.clock, case=turn.case, reply=turn.reply, agreed=False
+    )
+    turn.for_team = True
+    turn.say(render_text("consent_refused", turn.case.language))
+    return back
+
+
 # --- check-in --------------------------------------------------------------------------------
 
 
@@ -307,6 +327,8 @@ HANDLERS: dict[str, Handler] = {
     "checkin_need_help": checkin_need_help,
     "record_contract": record_contract,
     "contract_declined": contract_declined,
+    "record_referral": record_referral,
+    "referral_declined": referral_declined,
     "explain": explain,
     "change_language": change_language,
     "hand_over": hand_over,

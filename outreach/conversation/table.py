@@ -7,7 +7,8 @@ that fits no line is never guessed: the bot asks again once, then a person of th
 The path of a visit, top to bottom:
 first contact → interested → consent asked → consent given → slot offered → visit booked →
 reminded → visited → (contract asked: the team sends the engagement contract's summary, the
-household answers YES) → follow-up (the 15-day check-in).
+household answers YES) → follow-up (the 15-day check-in). At any point after the first answer the
+team may ask to share a summary with a partner (referral asked): YES or NO, then back where it was.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ REMINDED = "reminded"  # the reminder of the day before was sent
 VISITED = "visited"  # the worker came (or nobody was home); the check-in comes 15 days later
 FOLLOW_UP = "follow_up"  # the bot asked how the démarches are going (1, 2 or 3)
 CONTRACT_ASKED = "contract_asked"  # the team sent the contract's summary: "do you agree? YES/NO"
+# The team asked to share a summary with a partner, named, for a purpose: "YES/NO". After the
+# answer the conversation goes back where it was (the referral remembers it).
+REFERRAL_ASKED = "referral_asked"
 
 STATES = (
     FIRST_CONTACT,
@@ -42,6 +46,7 @@ STATES = (
     VISITED,
     FOLLOW_UP,
     CONTRACT_ASKED,
+    REFERRAL_ASKED,
 )
 SAME = "same"  # the state does not change
 
@@ -81,6 +86,8 @@ TABLE: tuple[Transition, ...] = (
     T(VISITED,           NEED_HELP,    "checkin_need_help",    VISITED),
     T(CONTRACT_ASKED,    YES,          "record_contract",      VISITED),
     T(CONTRACT_ASKED,    NO,           "contract_declined",    VISITED),
+    T(REFERRAL_ASKED,    YES,          "record_referral",      VISITED),
+    T(REFERRAL_ASKED,    NO,           "referral_declined",    VISITED),
 )
 
 # In any state: the household asks who we are, changes language, takes back its agreement,

@@ -30,6 +30,7 @@ from outreach.models.outbox import Enrolment, OutboxItem
 from outreach.models.partner import Partner, PartnerInfo
 from outreach.models.privacy import Anonymisation, LandlordOptOut
 from outreach.models.procedure import ProcedureCheck
+from outreach.models.referral import Referral
 from outreach.models.sector import Sector, SectorArea
 from outreach.models.team import ROLES, TeamUser, user_sector
 
@@ -69,6 +70,7 @@ __all__ = [
     "PartnerInfo",
     "Person",
     "ProcedureCheck",
+    "Referral",
     "Sector",
     "SectorArea",
     "Slot",

@@ -16,7 +16,8 @@ from outreach.models.base import Base, BigId, UTCDateTime
 
 # "contract": the household agrees to its engagement contract (signed at the visit, or "OUI" by
 # SMS to its summary), recorded like a consent: who, when, how, which text.
-CONSENT_PURPOSES = ("diagnostic", "landlord_contact", "contract")
+# "referral": to share a summary with one partner for one purpose (the referral points to it).
+CONSENT_PURPOSES = ("diagnostic", "landlord_contact", "contract", "referral")
 CONSENT_DECISIONS = ("given", "refused", "withdrawn")
 # How a consent given in person was expressed; an answer by message has no method.
 CONSENT_METHODS = ("oral", "written")

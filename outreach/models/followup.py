@@ -51,3 +51,5 @@ class EngagementStep(Base):
     result: Mapped[str | None] = mapped_column(Text)
     # The SMS reminding the household two days before the due date went out (never twice).
     nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The referral (orientation) this démarche goes through, if any.
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referral.id", ondelete="SET NULL"))

@@ -36,8 +36,13 @@ TEXT_VERSIONS = {
     "diagnostic": "diagnostic-v1",
     "landlord_contact": "landlord_contact-v1",
     "contract": "contract-v1",
+    "referral": "referral-v1",
 }
-QUESTION_TEMPLATES = {"diagnostic": "consent_question", "contract": "contract_question"}
+QUESTION_TEMPLATES = {
+    "diagnostic": "consent_question",
+    "contract": "contract_question",
+    "referral": "referral_question",
+}
 PRIVACY_PATHS = {"fr": "/confidentialite", "en": "/privacy", "ar": "/confidentialite"}
 
 

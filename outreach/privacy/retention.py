@@ -46,6 +46,7 @@ from outreach.models import (
     MediationEntry,
     Message,
     PartnerInfo,
+    Referral,
 )
 
 log = logging.getLogger(__name__)
@@ -333,6 +334,12 @@ def anonymise(session: Session, *, clock: Clock, case: Case, reason: str) -> Non
         update(PartnerInfo)
         .where(PartnerInfo.case_id == case.id)
         .values(summary=None, document_ref=None)
+    )
+    # What was shared with partners, and their answers, name the household; the link dies.
+    session.execute(
+        update(Referral)
+        .where(Referral.case_id == case.id)
+        .values(summary=None, note=None, answer=None, token_hash=None, code_hash=None)
     )
     # The social diagnostic is the household's situation in detail: nothing of it is kept.
     session.execute(delete(Diagnostic).where(Diagnostic.case_id == case.id))

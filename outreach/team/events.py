@@ -2,7 +2,8 @@
 
 An event is written in the same transaction as what it records (a reply stored, a visit booked,
 changed or cancelled, consent given, refused or withdrawn, an opt-out or opt-in, a task opened
-or closed), so it exists exactly when that happened.
+or closed, a referral sent to a partner, opened by it, answered), so it exists exactly when that
+happened.
 
 The feed never shows an event twice and never skips one, even though transactions commit in
 another order than they took their ids:
@@ -45,6 +46,9 @@ KINDS = (
     "case.closed",
     "case.reopened",
     "case.assigned",
+    "referral.sent",
+    "referral.opened",
+    "referral.answered",
 )
 START = "0-0"
 _CURSOR = re.compile(r"^(\d{1,19})-(\d{1,19})$")

@@ -28,12 +28,16 @@ from outreach.models import (
     InboxItem,
     MediationEntry,
     Message,
+    Partner,
     TeamUser,
 )
 from outreach.models.outbox import OutboxItem
 from outreach.partners.received import infos_of
 from outreach.partners.received import kind_label as partner_kind_label
 from outreach.partners.received import means_label as partner_means_label
+from outreach.partners.referrals import purpose_label as referral_purpose_label
+from outreach.partners.referrals import referrals_of
+from outreach.partners.referrals import status_label as referral_status_label
 from outreach.sending.channels import channel_label
 from outreach.sending.status import MESSAGE_STATUS_LABELS
 from outreach.team.followup import step_kind_label, step_status_label
@@ -56,6 +60,7 @@ AUDIT_ACTIONS = (
     "case.out_of_scope",
     "landlord.message",
     "landlord.contact",
+    "referral.locked",
 )
 
 
@@ -349,6 +354,38 @@ def partner_entries(context: TimelineContext) -> list[TimelineEntry]:
     ]
 
 
+def referral_entries(context: TimelineContext) -> list[TimelineEntry]:
+    """Each referral: prepared, sent, opened by the partner, answered."""
+    names = dict(context.session.execute(select(Partner.id, Partner.name)).all())
+    entries = []
+    for referral in referrals_of(context.session, case_id=context.case.id)[:PER_SOURCE]:
+        partner = names.get(referral.partner_id or 0, gettext("partner removed"))
+        purpose = referral_purpose_label(referral.purpose)
+        by = gettext("by {name}", name=context.users.get(referral.created_by_id or 0, "?"))
+        answer = referral_status_label(referral.status)
+        steps = (
+            (referral.created_at, N_("Referral prepared: {partner}"), (purpose, by), None),
+            (referral.sent_at, N_("Referral sent to {partner}"), (purpose,), None),
+            (referral.opened_at, N_("Referral opened by {partner}"), (purpose,), None),
+            (referral.answered_at, N_("Answer from {partner}: {answer}"), (purpose,),
+             referral.answer),
+        )  # fmt: skip
+        entries += [
+            TimelineEntry(
+                at=at,
+                kind="referral",
+                title=gettext(title, partner=partner, answer=answer),
+                body=body,
+                facts=facts,
+                tone="team",
+                key=referral.id * 4 + number,
+            )
+            for number, (at, title, facts, body) in enumerate(steps)
+            if at is not None
+        ]
+    return entries
+
+
 def event_entries(context: TimelineContext) -> list[TimelineEntry]:
     """Audit events that change how the team works with the household (opt-out, assignment)."""
     rows = context.session.scalars(
@@ -383,6 +420,7 @@ EVENT_TITLES = {
     "case.out_of_scope": N_("Case set out of scope"),
     "landlord.message": N_("Message to the landlord"),
     "landlord.contact": N_("Landlord's contact details changed"),
+    "referral.locked": N_("A referral link was locked after 5 wrong codes"),
 }
 
 
@@ -432,6 +470,7 @@ SOURCES: tuple[TimelineSource, ...] = (
     event_entries,
     mediation_entries,
     partner_entries,
+    referral_entries,
     decision_entries,
     consent_entries,
     visit_entries,
