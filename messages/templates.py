@@ -43,6 +43,9 @@ class SmsTemplate:
     segments: int = 1  # budget in GSM-7 languages (French, English)
     ucs2_segments: int = MAX_SEGMENTS  # budget in UCS-2 languages (Arabic)
     needs_ucs2: bool = False  # a French/English text allowed outside GSM-7 (costs double)
+    # The languages it is ever sent in (empty: every language). Landlords are written to in
+    # French: their texts are held to the budget in French only.
+    languages: tuple[str, ...] = ()
 
     def budget(self, language: str) -> int:
         """How many segments the text may take in `language`."""
@@ -186,8 +189,8 @@ _ENGINE = (
 # --- To landlords (messages/landlord_texts.py): the guarantees they can call on -----------------
 
 _LANDLORD = (
-    SmsTemplate("landlord_general", SMS_GENERAL, segments=3),
-    SmsTemplate("landlord_followed", SMS_FOLLOWED, segments=3),
+    SmsTemplate("landlord_general", SMS_GENERAL, segments=3, languages=("fr",)),
+    SmsTemplate("landlord_followed", SMS_FOLLOWED, segments=3, languages=("fr",)),
 )
 
 TEMPLATES: dict[str, SmsTemplate] = {

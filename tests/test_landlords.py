@@ -62,7 +62,11 @@ def test_it_sends_only_general_information_without_the_tenant_consent(
         ).one()
     assert (message.address, message.case_id, message.status) == (LANDLORD_E164, None, "delivered")
     assert (event.case_id, event.detail["message_id"]) == (case_id, sent["id"])
-    assert message.template_values == {"link": "https://allervers.example.org/garanties"}
+    assert message.template_values == {
+        "organisation": "Association Exemple",
+        "link": "https://allervers.example.org/garanties",
+    }
+    assert sent["body"].startswith("Association Exemple, prévention des expulsions. Bailleurs : ")
 
 
 def test_it_says_the_household_is_followed_once_the_tenant_agreed(

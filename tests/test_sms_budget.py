@@ -80,7 +80,12 @@ def rendered(name: str, language: str) -> str:
     return render(name, language, **filled)
 
 
-CASES = [(name, language) for name in TEMPLATES for language in LANGUAGES]
+CASES = [
+    (name, language)
+    for name, template in TEMPLATES.items()
+    for language in LANGUAGES
+    if not template.languages or language in template.languages
+]
 LATIN_CASES = [
     (name, language)
     for name, language in CASES

@@ -95,6 +95,7 @@ def write_to_landlord(
             case=case,
             enabled=services.sending_channels,
             public_url=settings.public_url,
+            organisation=settings.organisation_name,
             author_id=author.id,
         )
         mail = None

@@ -374,7 +374,9 @@ def _landlord(session: Session, services: Services, case: Case) -> dict[str, Any
     if landlord is None:
         return None
     settings = services.settings
-    sms = landlords.compose_sms(session, case=case, public_url=settings.public_url)
+    sms = landlords.compose_sms(
+        session, case=case, public_url=settings.public_url, organisation=settings.organisation_name
+    )
     routes = []
     if landlord.phone and any(name in services.sending_channels for name in SMS_CHANNELS):
         routes.append(("sms", gettext("Send by SMS"), sms.body))

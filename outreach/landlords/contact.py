@@ -61,13 +61,16 @@ def may_say_followed(session: Session, *, case: Case) -> bool:
 
 
 def compose_sms(
-    session: Session, *, case: Case, public_url: str, language: str = "fr"
+    session: Session, *, case: Case, public_url: str, organisation: str, language: str = "fr"
 ) -> LandlordText:
+    """The SMS, in French, signed by the organisation (who writes, before what)."""
     followed = may_say_followed(session, case=case)
     template = "landlord_followed" if followed else "landlord_general"
     link = page_link(public_url, GUARANTEES_PATH, language)
-    body = render(template, language, link=link)
-    return LandlordText(template, followed, body, values={"link": link})
+    body = render(template, language, link=link, organisation=organisation)
+    return LandlordText(
+        template, followed, body, values={"organisation": organisation, "link": link}
+    )
 
 
 def compose_email(
@@ -120,6 +123,7 @@ def queue_sms(
     case: Case,
     enabled: tuple[str, ...],
     public_url: str,
+    organisation: str,
     author_id: int | None,
 ) -> tuple[Message, LandlordText]:
     """A pending SMS to the landlord (sent by outreach.sending.send_now.deliver after commit)."""
@@ -132,7 +136,7 @@ def queue_sms(
     channel = next((name for name in SMS_CHANNELS if name in enabled), None)
     if channel is None:
         raise LandlordNotReachable(gettext("The SMS channel is not enabled."))
-    text = compose_sms(session, case=case, public_url=public_url)
+    text = compose_sms(session, case=case, public_url=public_url, organisation=organisation)
     message = _message(clock, channel=channel, address=address, text=text, author_id=author_id)
     session.add(message)
     session.flush()
