@@ -34,6 +34,7 @@ from api.web.templating import STATIC_DIR, STATIC_PREFIX
 from api.webhooks import inbound_processing, spool
 from api.webhooks import telegram as webhooks_telegram
 from api.webhooks import twilio as webhooks_twilio
+from api.webhooks import twilio_voice as webhooks_twilio_voice
 from outreach.clock import Clock
 from outreach.settings import Settings, load_settings
 
@@ -71,6 +72,7 @@ def create_app(
     app.include_router(team_messages.router)
     app.include_router(webhooks_telegram.router)
     app.include_router(webhooks_twilio.router)
+    app.include_router(webhooks_twilio_voice.router)
     app.include_router(steps.router)
     app.include_router(visits.router)
     app.include_router(privacy.router)

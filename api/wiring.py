@@ -1,7 +1,8 @@
 """Builds the channel objects the settings switch on: where the channel table
 (outreach/sending/channels.py) meets the classes in bot/ that send.
 
-One builder per row of the table, checked at import: a row without a builder (or a builder without
+One builder per sending row of the table (a listening row such as "voice" sends nothing and has
+none), checked at import: a row without a builder (or a builder without
 a row) stops start-up instead of leaving a channel silently off. Each builder imports its bot/
 module only when its channel is switched on, so an installation without Telegram never loads it.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from outreach.sending.channel import Channel
-from outreach.sending.channels import CHANNEL_NAMES
+from outreach.sending.channels import SENDING_CHANNELS
 from outreach.settings import Settings
 
 Builder = Callable[[Settings], Channel]
@@ -19,7 +20,9 @@ Builder = Callable[[Settings], Channel]
 
 def build_channels(settings: Settings) -> dict[str, Channel]:
     """Channel name -> channel object, for each channel enabled in ALLERVERS_CHANNELS."""
-    return {name: BUILDERS[name](settings) for name in settings.enabled_channels}
+    return {
+        name: BUILDERS[name](settings) for name in settings.enabled_channels if name in BUILDERS
+    }
 
 
 def _sandbox(settings: Settings) -> Channel:
@@ -56,8 +59,8 @@ BUILDERS: dict[str, Builder] = {
 
 
 def _check_builders() -> None:
-    missing = sorted(set(CHANNEL_NAMES) - set(BUILDERS))
-    extra = sorted(set(BUILDERS) - set(CHANNEL_NAMES))
+    missing = sorted(set(SENDING_CHANNELS) - set(BUILDERS))
+    extra = sorted(set(BUILDERS) - set(SENDING_CHANNELS))
     if missing or extra:
         raise RuntimeError(
             f"api/wiring.py and the channel table disagree: no builder for {missing}, "

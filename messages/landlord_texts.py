@@ -13,14 +13,15 @@ from messages import N_
 # --- SMS (registered in messages/templates.py, held to 3 segments) -----------------------------
 
 SMS_GENERAL = N_(
-    "{organisation}, eviction prevention. Landlords: for unpaid rent you can call on the FSL (aid paid to the landlord), a repayment "
-    "plan, the CAF/MSA (report, direct payment of housing benefit), Visale or your GLI, free "
-    "advice from the ADIL, the CCAPEX. {link} Questions: reply. STOP to opt out"
+    "{organisation}, eviction prevention. Landlords: for unpaid rent you can call on the FSL "
+    "(aid paid to the landlord), a repayment plan, the CAF/MSA (report, direct payment of "
+    "housing benefit), Visale or your GLI, free advice from the ADIL, the CCAPEX. {link} "
+    "Questions: reply. STOP to opt out"
 )
 SMS_FOLLOWED = N_(
-    "{organisation}, eviction prevention. Landlords: with their agreement, the mobile team helps your tenant settle the unpaid rent. "
-    "You can call on the FSL, a repayment plan, the CAF/MSA, Visale or your GLI, the ADIL, the "
-    "CCAPEX. {link} Questions: reply. STOP to opt out"
+    "{organisation}, eviction prevention. Landlords: with their agreement, the mobile team helps "
+    "your tenant settle the unpaid rent. You can call on the FSL, a repayment plan, the CAF/MSA, "
+    "Visale or your GLI, the ADIL, the CCAPEX. {link} Questions: reply. STOP to opt out"
 )
 
 # --- E-mail ------------------------------------------------------------------------------------

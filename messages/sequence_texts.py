@@ -59,6 +59,7 @@ TASK_LABELS = {
     "phone_call": N_("Phone the household"),
     "door_knock": N_("Door-knock visit at the household's home"),
     "household_moved": N_("The household has moved: decide what comes next"),
+    "call_back": N_("The household called the team's number: call back"),
     "referral_not_sent": N_(
         "A referral could not be e-mailed: check the partner's address, then send it again"
     ),

@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(True, validation_alias=_env("ALLERVERS_SMTP_STARTTLS"))
     # The team's phone or address, given to landlords and on the privacy pages.
     team_contact: str = Field("", validation_alias=_env("ALLERVERS_TEAM_CONTACT"))
+    # The team's number answering calls (channel "voice"): the team's opening hours (outside them
+    # the message says when the team calls back) and, optionally, a phone to ring first during
+    # them (then voicemail).
+    team_hours: str = Field(
+        "Mon-Fri 09:00-17:00 except holidays", validation_alias=_env("ALLERVERS_TEAM_HOURS")
+    )
+    voice_forward_to: str = Field("", validation_alias=_env("ALLERVERS_VOICE_FORWARD_TO"))
     # Closed cases are anonymised this many months after the last contact (CNIL: 2 years).
     retention_months: int = Field(24, ge=1, validation_alias=_env("ALLERVERS_RETENTION_MONTHS"))
 
@@ -116,6 +123,25 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown channel(s): {', '.join(unknown)}")
         return ",".join(names)
+
+    @field_validator("team_hours")
+    @classmethod
+    def _readable_hours(cls, value: str) -> str:
+        from outreach.sending.quiet_hours import Window, WindowError
+
+        try:
+            Window.parse(value)
+        except WindowError as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @field_validator("voice_forward_to")
+    @classmethod
+    def _forward_number(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"\+[1-9]\d{6,14}", value):
+            raise ValueError("a phone number in international form, e.g. +33199000000")
+        return value
 
     @field_validator("twilio_whatsapp_content_sids")
     @classmethod

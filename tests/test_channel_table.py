@@ -16,6 +16,7 @@ from outreach.sending.channels import (
     DEFAULT_RATE_LIMITS,
     DEFAULT_STEP_CHANNELS,
     PREFERENCE,
+    SENDING_CHANNELS,
     SMS_CHANNELS,
     channel_label,
     contact_kind_label,
@@ -45,7 +46,9 @@ CREDENTIALS = {
 
 def test_every_name_is_once_in_the_table_and_in_the_preference_order() -> None:
     assert len(set(CHANNEL_NAMES)) == len(CHANNELS)
-    assert sorted(PREFERENCE) == sorted(CHANNEL_NAMES)
+    assert sorted(PREFERENCE) == sorted(SENDING_CHANNELS)
+    # A channel that only listens (the team's number answering calls) is never tried for a send.
+    assert [spec.name for spec in CHANNELS if not spec.sends] == ["voice"]
     assert len({spec.preference for spec in CHANNELS}) == len(CHANNELS)
     assert {spec.stands_in_for for spec in CHANNELS} - {None} <= set(CHANNEL_NAMES)
 
@@ -70,8 +73,8 @@ def test_production_refuses_exactly_the_development_channels(spec) -> None:
         production()
 
 
-def test_every_row_has_a_builder_and_every_builder_a_row() -> None:
-    assert sorted(BUILDERS) == sorted(CHANNEL_NAMES)
+def test_every_sending_row_has_a_builder_and_every_builder_a_row() -> None:
+    assert sorted(BUILDERS) == sorted(SENDING_CHANNELS)
 
 
 def test_each_builder_builds_the_channel_of_its_name() -> None:
@@ -79,7 +82,7 @@ def test_each_builder_builds_the_channel_of_its_name() -> None:
     channels = build_channels(settings)
     try:
         assert {name: channel.name for name, channel in channels.items()} == {
-            name: name for name in CHANNEL_NAMES
+            name: name for name in SENDING_CHANNELS
         }
     finally:
         for channel in channels.values():
@@ -95,10 +98,12 @@ def _sequence(tmp_path: Path, channels: str | None) -> Path:
     return path
 
 
-def test_a_sequence_step_may_name_every_channel_of_the_table(tmp_path: Path) -> None:
-    names = "[" + ", ".join(f'"{name}"' for name in CHANNEL_NAMES) + "]"
+def test_a_sequence_step_may_name_every_sending_channel_of_the_table(tmp_path: Path) -> None:
+    names = "[" + ", ".join(f'"{name}"' for name in SENDING_CHANNELS) + "]"
 
-    assert load_file(_sequence(tmp_path, names)).steps[0].channels == CHANNEL_NAMES
+    assert load_file(_sequence(tmp_path, names)).steps[0].channels == SENDING_CHANNELS
+    with pytest.raises(SequenceError, match="unknown channel"):
+        load_file(_sequence(tmp_path, '["voice"]'))  # nothing is sent on a call
     assert load_file(_sequence(tmp_path, None)).steps[0].channels == DEFAULT_STEP_CHANNELS
     with pytest.raises(SequenceError, match="unknown channel"):
         load_file(_sequence(tmp_path, '["pigeon"]'))

@@ -82,11 +82,17 @@ def _find(session: Session, inbound: Inbound) -> Message | None:
 
 
 def process_inbound(
-    session: Session, *, clock: Clock, message: Message, reply_path: InboundHook | None = None
+    session: Session,
+    *,
+    clock: Clock,
+    message: Message,
+    reply_path: InboundHook | None = None,
+    to_inbox: bool = True,
 ) -> Case | None:
     """Attach a stored inbound message to its case, give it to `reply_path` (opt-out words, the
     conversation) and tell the team; idempotent. Without a reply path, the reply waits for a
-    person in the inbox."""
+    person in the inbox. `to_inbox=False`: the reply path alone decides what the team sees (a
+    call put through to the team's phone needs nothing unless nobody answers)."""
     if message.processed:
         return session.get(Case, message.case_id) if message.case_id else None
     message.processed = True
@@ -120,7 +126,7 @@ def process_inbound(
     session.flush()
     if reply_path is not None:
         reply_path(session, clock, message, case)
-    if not _already_in_inbox(session, message):
+    if to_inbox and not _already_in_inbox(session, message):
         session.add(InboxItem(kind="reply", case_id=case.id, message_id=message.id, created_at=now))
     log.info("inbound message %s attached to case %s", message.id, case.id)
     return case

@@ -45,6 +45,9 @@ class ChannelSpec:
     development_only: bool = False  # the settings refuse it in production
     # The provider's sending rate, the default of ALLERVERS_RATE_LIMITS ("10/s"); None: no limit.
     rate: str | None = None
+    # False: the channel only listens (the team's number answering calls); nothing is sent on
+    # it, it needs no builder in api/wiring.py and is never tried for a message.
+    sends: bool = True
 
 
 CHANNELS: tuple[ChannelSpec, ...] = (
@@ -64,13 +67,19 @@ CHANNELS: tuple[ChannelSpec, ...] = (
         "sandbox", N_("sandbox"), "phone", "phone_number", sms_capable=True, preference=0,
         stands_in_for="sms", development_only=True,
     ),
+    ChannelSpec(
+        "voice", N_("phone call"), "phone", "phone_number", sms_capable=False, preference=9,
+        sends=False,
+    ),
 )  # fmt: skip
 
 BY_NAME: dict[str, ChannelSpec] = {spec.name: spec for spec in CHANNELS}
 CHANNEL_NAMES: tuple[str, ...] = tuple(BY_NAME)
+# The channels that send (each has a builder in api/wiring.py).
+SENDING_CHANNELS: tuple[str, ...] = tuple(spec.name for spec in CHANNELS if spec.sends)
 # The order in which a household's channels are tried when nothing else says which one to use.
 PREFERENCE: tuple[str, ...] = tuple(
-    spec.name for spec in sorted(CHANNELS, key=lambda spec: spec.preference)
+    spec.name for spec in sorted(CHANNELS, key=lambda spec: spec.preference) if spec.sends
 )
 # What a sequence step that says no `channels =` tries.
 DEFAULT_STEP_CHANNELS: tuple[str, ...] = tuple(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from messages.sequence_texts import SEQUENCE_TEXTS, TASK_LABELS
-from outreach.sending.channels import CHANNEL_NAMES, DEFAULT_STEP_CHANNELS
+from outreach.sending.channels import DEFAULT_STEP_CHANNELS, SENDING_CHANNELS
 
 
 class SequenceError(ValueError):
@@ -97,7 +97,7 @@ def _step(filename: str, number: int, item: Any) -> SequenceStep:
     if task is not None and task not in TASK_LABELS:
         raise SequenceError(f"{where}: unknown task {task!r} ({', '.join(TASK_LABELS)})")
     channels = tuple(item.get("channels") or (DEFAULT_STEP_CHANNELS if send else ()))
-    bad = [channel for channel in channels if channel not in CHANNEL_NAMES]
+    bad = [channel for channel in channels if channel not in SENDING_CHANNELS]
     if bad:
         raise SequenceError(f"{where}: unknown channel(s) {', '.join(map(str, bad))}")
     return SequenceStep(day=day, hours=float(hours), send=send, task=task, channels=channels)

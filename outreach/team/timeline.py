@@ -38,6 +38,8 @@ from outreach.partners.received import means_label as partner_means_label
 from outreach.partners.referrals import purpose_label as referral_purpose_label
 from outreach.partners.referrals import referrals_of
 from outreach.partners.referrals import status_label as referral_status_label
+from outreach.replies.voice import CHANNEL as VOICE
+from outreach.replies.voice import recording_url
 from outreach.sending.channels import channel_label
 from outreach.sending.status import MESSAGE_STATUS_LABELS
 from outreach.team.followup import step_kind_label, step_status_label
@@ -108,6 +110,18 @@ def _message_entry(
     if planned is not None and message.status == "pending":
         facts.append(gettext("will be sent {when}", when=visit_date(planned, "fr")))
     details = [channel_label(message.channel)]
+    if message.direction == "in" and message.channel == VOICE:
+        voicemail = recording_url(message)
+        return TimelineEntry(
+            at=message.created_at,
+            kind="message_in",
+            title=gettext("The household called the team's number"),
+            facts=(gettext("voicemail left") if voicemail else gettext("no voicemail"),),
+            details=tuple(details),
+            tone="in",
+            key=message.id,
+            link=(gettext("Listen to the voicemail"), voicemail) if voicemail else None,
+        )
     if message.direction == "in":
         return TimelineEntry(
             at=message.created_at,

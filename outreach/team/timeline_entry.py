@@ -24,6 +24,7 @@ class TimelineEntry:
     details: tuple[str, ...] = ()
     tone: str = "system"  # in | out | team | alert | system: how the page shows it
     key: int = 0  # tie-breaker within one source, so equal times keep a stable order
+    link: tuple[str, str] | None = None  # (label, address): a voicemail to listen to
 
 
 @dataclass(frozen=True)

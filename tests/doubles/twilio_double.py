@@ -383,3 +383,40 @@ def signature(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
     from twilio.request_validator import RequestValidator
 
     return str(RequestValidator(token).compute_signature(url, params))
+
+
+def call_params(sid: str, caller: str, **extra: str) -> dict[str, str]:
+    """The form Twilio posts to the voice webhook when someone calls our number."""
+    params = {
+        "AccountSid": ACCOUNT_SID,
+        "ApiVersion": API_VERSION,
+        "CallSid": sid,
+        "CallStatus": "ringing",
+        "Called": OUR_NUMBER,
+        "Caller": caller,
+        "Direction": "inbound",
+        "From": caller,
+        "FromCountry": "FR",
+        "To": OUR_NUMBER,
+        "ToCountry": "FR",
+    }
+    params.update(extra)
+    return params
+
+
+def recording_params(call_sid: str, recording_sid: str, seconds: int = 14) -> dict[str, str]:
+    """The recording status callback Twilio posts once a voicemail is stored."""
+    return {
+        "AccountSid": ACCOUNT_SID,
+        "CallSid": call_sid,
+        "RecordingSid": recording_sid,
+        "RecordingUrl": (
+            f"https://api.twilio.com/{API_VERSION}/Accounts/{ACCOUNT_SID}/Recordings/"
+            f"{recording_sid}"
+        ),
+        "RecordingStatus": "completed",
+        "RecordingDuration": str(seconds),
+        "RecordingChannels": "1",
+        "RecordingSource": "RecordVerb",
+        "RecordingStartTime": "Wed, 11 Mar 2026 09:00:05 +0000",
+    }
