@@ -13,11 +13,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# `make run` installs what running needs; `make test` adds the test extras.
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-run: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-run
+
+# PORT also sets the links the app writes (SMS, landlord pages, calendar feed), unless
+# ALLERVERS_PUBLIC_URL says otherwise.
+run: $(VENV)/.installed-run
 	$(BIN)/allervers db upgrade
 	$(BIN)/allervers demo-data
 	$(BIN)/allervers serve --port $(PORT)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Exists, Select, false, func, or_, select
+from sqlalchemy import ColumnElement, Exists, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from outreach.models import Case, ContactPoint, Sector, TeamUser
@@ -155,9 +155,11 @@ def reachable() -> Exists:
 
 def _search(text: str):  # type: ignore[no-untyped-def]
     conditions = [Case.reference == text.upper(), Case.reference == text]
-    folded = fold(text)
-    if folded:
-        conditions.append(Case.search_text.contains(folded, autoescape=True))
+    words = fold(text).split()[:6]
+    if words:  # every word, in any order: "francoise dubois" finds "DUBOIS Françoise"
+        conditions.append(
+            and_(*(Case.search_text.contains(word, autoescape=True) for word in words))
+        )
     phone = normalise_phone(text)
     if phone is not None:
         conditions.append(

@@ -123,6 +123,10 @@ def test_it_searches_by_reference_name_and_phone_in_any_spelling(
     assert refs("ccx-2026-002") == ["CCX-2026-002"]
     assert refs("LÉFICTIF") == ["CCX-2026-001"]
     assert refs("imagin") == ["CCX-2026-002"]
+    # The full name in either order, without accents or capitals.
+    assert refs("fictif lefictif") == ["CCX-2026-001"]
+    assert refs("LEFICTIF Fîctif") == ["CCX-2026-001"]
+    assert refs("fictif imaginaire lefictif") == []
     for spelling in ("06 39 98 00 02", "06.39.98.00.02", "+33 (0)6 39 98 00 02", "0033639980002"):
         assert refs(spelling) == ["CCX-2026-002"], spelling
     assert refs("%") == []

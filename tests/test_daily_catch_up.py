@@ -33,7 +33,7 @@ def test_a_daily_run_runs_every_job(services, clock) -> None:
     assert calls == ran
 
 
-def test_the_services_carry_the_engine_conversation_and_casework_jobs(services) -> None:
+def test_the_services_carry_the_engine_conversation_casework_and_partner_jobs(services) -> None:
     names = [job.name for job in services.daily_jobs]
     assert names == [
         "outbox_summary",
@@ -43,6 +43,7 @@ def test_the_services_carry_the_engine_conversation_and_casework_jobs(services) 
         "checkin",
         "procedure_stages",
         "step_reminders",
+        "referral_reminders",
     ]
 
 

@@ -82,7 +82,8 @@ def test_tick_runs_the_due_work_once_and_exits(cli, sessions) -> None:
         enrol(session, clock=clock, case=make_case(session, clock=clock))
     result = cli(["tick"])
     assert result.exit_code == 0, result.output
-    assert "sent 1" in result.output
+    # One language on the console, like the app: French.
+    assert result.output.strip() == "Passage terminé : messages envoyés : 1"
     with sessions() as session:
         [message] = session.scalars(select(Message)).all()
         assert (message.channel, message.status, message.template) == (
@@ -90,7 +91,7 @@ def test_tick_runs_the_due_work_once_and_exits(cli, sessions) -> None:
             "delivered",
             "intro",
         )
-    assert "sent" not in cli(["tick"]).output
+    assert cli(["tick"]).output.strip() == "Passage terminé : rien n'était dû"
 
 
 def test_simulate_prints_a_timeline_and_a_summary(cli, sessions, tmp_path: Path) -> None:
@@ -114,10 +115,18 @@ def test_simulate_prints_a_timeline_and_a_summary(cli, sessions, tmp_path: Path)
         assert session.scalars(select(Message)).all() == []
 
 
-def test_simulate_uses_demo_households_when_there_is_no_case(cli) -> None:
-    result = cli(["simulate", "--days", "3", "--replies", "random", "--seed", "7"])
+@pytest.mark.parametrize("args", [[], ["--demo"]], ids=["no case", "--demo"])
+def test_simulate_writes_to_the_demo_households(cli, args: list[str]) -> None:
+    # The 36 demo households (30 with a usable mobile) get their first message on day 0 and
+    # the reminder three days later: the demo's own enrolments do not hide them.
+    result = cli(["simulate", "--days", "3", *args])
     assert result.exit_code == 0, result.output
-    assert "first_contact" in result.output
+    lines = result.output.splitlines()
+    assert "36 foyers" in lines[1] and "first_contact" in lines[1]
+    assert any(line.split()[:3] == ["2026-04-29", "mer.", "30"] for line in lines)
+    assert any(line.split()[:3] == ["2026-05-02", "sam.", "30"] for line in lines)
+    assert "  messages : 60 (sandbox 60), 128 segments" in lines
+    assert "  foyers joints : 30 sur 36" in lines
 
 
 def test_simulate_refuses_a_broken_sequence_file(cli, tmp_path: Path) -> None:

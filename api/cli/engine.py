@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from messages import gettext
+from messages import N_, gettext
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +21,41 @@ if TYPE_CHECKING:
     from outreach.sequences import Sequence
     from outreach.settings import Settings
     from outreach.simulation.simulate import Replies
+
+
+# What a pass did with each row, as the console says it (French, like the app).
+TICK_OUTCOMES = {
+    "sent": N_("messages sent"),
+    "skipped": N_("skipped (no usable channel)"),
+    "deferred": N_("waiting for their sending hours"),
+    "retry": N_("to try again"),
+    "failed": N_("failed"),
+    "task": N_("tasks opened"),
+    "limited": N_("held by the rate limit"),
+    "canceled": N_("cancelled (no longer needed)"),
+    "late": N_("sent after their lease"),
+    "uncertain": N_("uncertain (checked with the provider)"),
+    "opted_out": N_("not sent: the household opted out"),
+    "next_channel": N_("moved to the next channel"),
+    "lost": N_("lost by another process"),
+    "error": N_("errors"),
+    "released": N_("released"),
+    "done": N_("already done"),
+    "requeued": N_("put back in the queue"),
+}
+
+
+def tick_summary(report: dict[str, int]) -> str:
+    """ "messages envoyés : 39, ignorés (aucun canal utilisable) : 9" — in French only."""
+    parts = []
+    for key, count in sorted(report.items()):
+        recovered = key.startswith("reconciled_")
+        outcome = key.removeprefix("reconciled_")
+        label = gettext(TICK_OUTCOMES[outcome]) if outcome in TICK_OUTCOMES else outcome
+        if recovered:
+            label = gettext("after a crash, {outcome}", outcome=label)
+        parts.append(f"{label} : {count}")
+    return ", ".join(parts)
 
 
 def register(app: typer.Typer) -> None:
@@ -56,8 +91,8 @@ def tick_command(
         report = tick(dispatcher, max_seconds=max_seconds)
     finally:
         services.dispose()
-    summary = ", ".join(f"{key} {count}" for key, count in sorted(report.items()))
-    typer.echo(gettext("Tick done: {summary}", summary=summary or "-"))
+    summary = tick_summary(report) or gettext("nothing was due")
+    typer.echo(gettext("Tick done: {summary}", summary=summary))
 
 
 def simulate_command(

@@ -73,12 +73,20 @@ def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
     port: Annotated[int, typer.Option()] = 8000,
 ) -> None:
-    """Serve the team UI, the API, the webhooks and the scheduler."""
+    """Serve the team UI, the API, the webhooks and the scheduler.
+
+    Without ALLERVERS_PUBLIC_URL, the links the app writes (in SMS, landlord pages, the calendar
+    feed) point at this host and port, so `make run PORT=8080` gives working links."""
+    import os
+
     import uvicorn
 
     from api.app import create_app
     from api.webhooks import telegram_polling
 
+    if "ALLERVERS_PUBLIC_URL" not in os.environ:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        os.environ["ALLERVERS_PUBLIC_URL"] = f"http://{shown}:{port}"
     svc = services()
     polling = telegram_polling.start(svc)  # Telegram: webhook registration or polling thread
     try:

@@ -42,6 +42,13 @@
   var inbox = document.getElementById("inbox-items");
   if (inbox && inbox.dataset.feed) { pollInbox(inbox); }
 
+  // Filters fold under a "Filtres" button on a phone; on a wide screen they stay open.
+  if (window.matchMedia("(min-width: 48rem)").matches) {
+    document.querySelectorAll("details[data-open-wide]").forEach(function (fold) {
+      if (!fold.open) { fold.open = true; fold.dataset.openedWide = "1"; }
+    });
+  }
+
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });

@@ -17,6 +17,7 @@ from api.deps import ServicesDep, SessionDep
 from api.web.auth import WebUserDep
 from api.web.labels import CASE_STATUS_LABELS, SORT_LABELS, STAGE_LABELS, label
 from api.web.rendering import render
+from messages.formatting import amount
 from outreach import audit
 from outreach.cases import DEFAULT_SORT, SORTS, CaseFilters, list_cases
 from outreach.casework.procedure import paris_today, short_countdown
@@ -86,8 +87,13 @@ def case_list(
         "previous_url": _page_url(chosen, page - 1) if page > 1 else None,
         "next_url": _page_url(chosen, page + 1) if page < pages else None,
         "options": _options(session, web.user, names),
+        # Filters other than the search are set: the "Filtres" fold opens on a phone too.
+        "filtered": any(chosen[key] for key in FILTER_KEYS),
     }
     return render(request, "team/cases.html", context, web=web)
+
+
+FILTER_KEYS = ("status", "sector", "stage", "worker", "month", "opted_out", "reachable")
 
 
 def _filters(chosen: dict[str, str]) -> CaseFilters:
@@ -118,6 +124,8 @@ def _row(case: Case, names: dict[int, str], today: date) -> dict[str, Any]:
         "status": label(CASE_STATUS_LABELS, case.status),
         "worker": names.get(case.assigned_worker_id or 0, ""),
         "month": case.import_month or "",
+        "debt": amount(case.debt_cents, "fr") if case.debt_cents is not None else "",
+        # A reply, a call that reached the household, a visit: never the bot's own messages.
         "last_contact": case.last_contact_at,
         "opted_out": case.opted_out,
         "reachable": any(

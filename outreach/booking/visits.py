@@ -118,6 +118,8 @@ def _mark(
         case = session.get_one(Case, visit.case_id)
         if outcome == "held":
             lifecycle.advance(session, case=case, to="visited", at=now)
+            # The last exchange with the household: the visit itself.
+            case.last_contact_at = max(filter(None, (case.last_contact_at, visit.starts_at)))
         elif case.status == "visit_booked" and not _other_active_visit(session, visit):
             consented = has_consent(session, case_id=case.id, purpose="diagnostic")
             lifecycle.visit_cancelled(session, case=case, consented=consented, at=now)

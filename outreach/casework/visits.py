@@ -95,6 +95,8 @@ def book_by_hand(
     )
     if visit is None:
         raise VisitByHandError(gettext(TAKEN))
+    # The worker just spoke with the household (on the phone, at the door): an exchange.
+    case.last_contact_at = max(filter(None, (case.last_contact_at, clock.now())))
     text = booking_texts.booking_confirmation(visit, case.language)
     return Booked(
         visit=visit, texted=_tell(session, clock=clock, case=case, text=text, enabled=enabled)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from outreach.clock import Clock
@@ -67,7 +67,9 @@ def load_demo(target: sessionmaker[Session], *, clock: Clock) -> int:
 
 
 def clean_slate(target: sessionmaker[Session]) -> None:
-    """No sequence running before the simulation starts (the import may have enrolled some)."""
+    """No sequence before the simulation starts: what the import or the demo enrolled is removed
+    from the throwaway copy, so every household enters the simulated sequence from its start
+    (stopping them instead would leave them out: a case enters a sequence once)."""
     with target.begin() as session:
-        session.execute(update(OutboxItem).values(status="canceled"))
-        session.execute(update(Enrolment).values(status="stopped", stop_reason="simulation"))
+        session.execute(delete(OutboxItem))
+        session.execute(delete(Enrolment))

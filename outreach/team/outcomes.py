@@ -72,7 +72,7 @@ def record_outcome(
         stop_for_case(session, now=now, case_id=case.id, reason=outcome)
     if outcome in ("reached", "refused"):
         lifecycle.advance(session, case=case, to=outcome, at=now)
-    if outcome == "reached":
+    if outcome in ("reached", "refused"):  # the household was spoken to
         case.last_contact_at = max(filter(None, (case.last_contact_at, now)))
     if outcome == "wrong_number":
         phones = phone_contact_kinds()

@@ -139,5 +139,9 @@ def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     size = page.viewport_size
     page.screenshot(path=str(SCREENSHOTS / f"{name}-desktop.png"), full_page=True)
     page.set_viewport_size(PHONE)
+    # As a phone shows the page: what team.js opened for the wide screen is folded again.
+    opened = "details[data-opened-wide]"
+    page.evaluate(f"document.querySelectorAll('{opened}').forEach(d => d.open = false)")
     page.screenshot(path=str(SCREENSHOTS / f"{name}-360.png"), full_page=True)
     page.set_viewport_size(size)
+    page.evaluate(f"document.querySelectorAll('{opened}').forEach(d => d.open = true)")

@@ -1,0 +1,41 @@
+"""`allervers serve --port 8080` (what `make run PORT=8080` runs): the links the app writes follow
+the port unless ALLERVERS_PUBLIC_URL says otherwise. uvicorn is replaced by a recorder so no
+server starts; everything of ours runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from typer.testing import CliRunner
+
+from api.cli.main import app as cli
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Any]:
+    started: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append((app, options)))
+    monkeypatch.setenv("ALLERVERS_DATABASE_URL", f"sqlite:///{tmp_path / 'a.db'}")
+    monkeypatch.setenv("ALLERVERS_SPOOL_DIR", str(tmp_path / "spool"))
+    monkeypatch.delenv("ALLERVERS_PUBLIC_URL", raising=False)
+    monkeypatch.delenv("ALLERVERS_ENV", raising=False)
+    return started
+
+
+def test_the_port_sets_the_public_url(served: list[Any]) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--port", "8080"])
+    assert result.exit_code == 0, result.output
+    [(app, options)] = served
+    assert options["port"] == 8080
+    assert app.state.services.settings.public_url == "http://127.0.0.1:8080"
+
+
+def test_a_public_url_given_wins(served: list[Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALLERVERS_PUBLIC_URL", "https://allervers.example.org")
+    result = CliRunner().invoke(cli, ["serve", "--port", "8080"])
+    assert result.exit_code == 0, result.output
+    [(app, _)] = served
+    assert app.state.services.settings.public_url == "https://allervers.example.org"
