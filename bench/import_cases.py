@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from outreach.ccapex.importer import ImportReport, import_file
 from outreach.clock import FrozenClock
+from outreach.communes import gazetteer
 from outreach.db import make_engine, make_session_factory, transaction
 from outreach.migrate import upgrade
-from outreach.sectors import DEFAULT_TABLE, load_sectors
+from outreach.sectors import DEFAULT_DEPARTEMENT, load_departement
 
 HEADER = [
     "Référence", "Nom", "Prénom", "Téléphone", "Téléphone 2", "Adresse", "Code postal", "Commune",
@@ -64,8 +65,10 @@ def landline(rng: random.Random) -> str:
 
 def generate(path: Path, rows: int, seed: int = 62) -> None:
     rng = random.Random(seed)
-    with DEFAULT_TABLE.open(encoding="utf-8", newline="") as handle:
-        communes = [(r["commune"], r["code_postal"]) for r in csv.DictReader(handle, delimiter=";")]
+    communes = [
+        (commune.name, commune.postcodes[0])
+        for commune in gazetteer().in_departement(DEFAULT_DEPARTEMENT)
+    ]
     communes.append(("Commune-Inconnue", "59999"))
     with path.open("w", encoding="cp1252", newline="") as out:
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
@@ -142,7 +145,7 @@ def main() -> None:
     factory = make_session_factory(engine)
     clock = FrozenClock(datetime(2026, 3, 11, 9, 0, tzinfo=UTC))
     with transaction(factory) as session:
-        load_sectors(session, path=DEFAULT_TABLE)
+        load_departement(session, departement=DEFAULT_DEPARTEMENT)
     for label in ("first import (all new)", "second import (all known)"):
         report, seconds, traced = run_import(factory, clock, source, options.tracemalloc)
         print(

@@ -1,9 +1,9 @@
-"""The sector table: loading it, the shipped Pas-de-Calais table, and placing cases."""
+"""The sector table: loading a team's CSV, the default Pas-de-Calais table, and placing cases.
+
+The list of communes and the arrondissement table: tests/test_communes.py."""
 
 from __future__ import annotations
 
-import csv
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -14,13 +14,11 @@ from outreach.ccapex.reading import UnreadableFile
 from outreach.clock import FrozenClock
 from outreach.models import Case, Sector, SectorArea
 from outreach.sectors import (
-    DEFAULT_TABLE,
     SectorResolver,
     load_default_sectors_if_empty,
     load_sectors,
     sector_code,
 )
-from outreach.text import commune_key
 from tests.ccapex_files import CliRun, cli_runner
 
 ARRONDISSEMENTS = (
@@ -173,20 +171,6 @@ def test_it_places_unassigned_cases_when_the_table_learns_their_commune(
         c.reference: c.sector.code if c.sector else None for c in session.scalars(select(Case))
     }
     assert placed == {"A": "lens", "B": None}
-
-
-def test_it_ships_a_table_of_the_seven_arrondissements_with_their_main_communes() -> None:
-    with DEFAULT_TABLE.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter=";"))
-    counts = Counter(row["secteur"] for row in rows)
-    assert set(counts) == set(ARRONDISSEMENTS)
-    assert min(counts.values()) >= 15
-    assert all(row["code_postal"].startswith("62") and len(row["code_postal"]) == 5 for row in rows)
-    keys = [(commune_key(row["commune"]), row["code_postal"]) for row in rows]
-    assert len(keys) == len(set(keys))
-    chief_towns = {commune_key(row["commune"]): row["secteur"] for row in rows}
-    for town in ARRONDISSEMENTS:
-        assert chief_towns[commune_key(town)] == town
 
 
 def test_it_loads_the_default_table_only_when_the_table_is_empty(session: Session) -> None:

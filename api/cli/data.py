@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -47,7 +48,8 @@ def register(app: typer.Typer) -> None:
     """Attach the data commands to the root `allervers` app."""
     app.command("import")(import_cases)
     sectors_app = typer.Typer(
-        help="Sector table (commune;code_postal;secteur).", no_args_is_help=True
+        help="Sector table: the communes of a département, or a CSV commune;code_postal;secteur.",
+        no_args_is_help=True,
     )
     sectors_app.command("load")(sectors_load)
     app.add_typer(sectors_app, name="sectors")
@@ -86,19 +88,46 @@ def import_cases(
         typer.echo(line)
 
 
+class Division(StrEnum):
+    arrondissement = "arrondissement"
+
+
 def sectors_load(
-    file: Annotated[Path, typer.Argument(help="CSV commune;code_postal;secteur.")],
+    file: Annotated[
+        Path | None, typer.Argument(help="A team's CSV commune;code_postal;secteur.")
+    ] = None,
+    departement: Annotated[
+        str | None,
+        typer.Option(help="Every commune of this département (e.g. 62), from the shipped list."),
+    ] = None,
+    by: Annotated[
+        Division, typer.Option(help="One sector per arrondissement.")
+    ] = Division.arrondissement,
 ) -> None:
-    """Load or update the sector table, then place the unassigned cases it now covers."""
+    """Load or update the sector table, then place the unassigned cases it now covers.
+
+    With --departement, one sector per arrondissement with every commune the table does not place
+    yet; with a CSV, the team's own sectors, which win over the arrondissements."""
     from outreach.ccapex.reading import UnreadableFile
     from outreach.db import transaction
-    from outreach.sectors import load_sectors
+    from outreach.sectors import DepartementUnknown, load_departement, load_sectors
 
+    if (file is None) == (departement is None):
+        typer.echo(gettext("Give either a CSV file or --departement, not both."), err=True)
+        raise typer.Exit(2)
     try:
         with data_services() as svc, transaction(svc.sessions) as session:
-            report = load_sectors(session, path=file)
+            if file is not None:
+                report = load_sectors(session, path=file)
+            else:
+                report = load_departement(session, departement=departement or "")
     except UnreadableFile as error:
         typer.echo(gettext("File refused, nothing was loaded: {reason}", reason=error), err=True)
+        raise typer.Exit(2) from None
+    except DepartementUnknown:
+        typer.echo(
+            gettext("No commune of département {code} in the list.", code=departement), err=True
+        )
         raise typer.Exit(2) from None
     typer.echo(
         gettext(

@@ -30,6 +30,7 @@ def install(app: FastAPI) -> None:
         partners_page,
         referrals_desk,
         team_page,
+        unassigned_page,
     )
     from api.web.rendering import PageError, invalid_request_handler, page_error_handler
 
@@ -41,6 +42,7 @@ def install(app: FastAPI) -> None:
         auth,
         inbox,
         case_list,
+        unassigned_page,
         case_page,
         case_actions,
         case_desk,

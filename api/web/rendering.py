@@ -42,6 +42,7 @@ class NavLink:
 NAV_LINKS: tuple[NavLink, ...] = (
     NavLink(N_("Inbox"), "/"),
     NavLink(N_("Cases"), "/cases"),
+    NavLink(N_("Without a sector"), "/unassigned"),
     NavLink(N_("Agenda"), "/agenda"),
     NavLink(N_("Overdue steps"), "/steps/overdue"),
     NavLink(N_("Partners"), "/partners"),

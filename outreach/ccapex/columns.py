@@ -66,6 +66,15 @@ CCAPEX_COLUMNS = ColumnSpec(
         "adresse": ("adresse postale", "adresse du logement", "adresse logement", "rue", "voie"),
         "code_postal": ("cp", "codepostal", "code postal logement"),
         "commune": ("ville", "localité", "commune du logement", "commune logement"),
+        "code_insee": (
+            "insee",
+            "code insee",
+            "code commune",
+            "code commune insee",
+            "code insee commune",
+            "code insee du logement",
+            "cog",
+        ),
         "etape": (
             "étape de la procédure",
             "étape procédure",

@@ -188,7 +188,8 @@ class _Run:
             return
         self.first_line[row.reference] = row.line
         self.report.warnings += [RowIssue(row.line, warning) for warning in row.warnings]
-        self.pending.append(Prepared(row, self.resolver.resolve(row.commune, row.postcode)))
+        sector_id = self.resolver.resolve(row.commune, row.postcode, row.insee_code)
+        self.pending.append(Prepared(row, sector_id))
         if len(self.pending) >= BATCH_ROWS:
             self.flush()
 
@@ -217,7 +218,9 @@ class _Run:
 
     def _reject(self, source_row: SourceRow, reason: str) -> None:
         values = source_row.values
-        sector_id = self.resolver.resolve(values.get("commune"), values.get("code_postal"))
+        sector_id = self.resolver.resolve(
+            values.get("commune"), values.get("code_postal"), values.get("code_insee")
+        )
         self.report.count(self.resolver.code(sector_id), "rejected")
         self.report.rejects.append(RowIssue(source_row.line, reason))
         self.rejected_rows.append((source_row.line, reason, source_row.cells))

@@ -15,6 +15,7 @@ from functools import lru_cache
 from babel import Locale
 
 from messages import gettext
+from outreach.communes import insee_code
 from outreach.phones import Phone, normalise_phone
 from outreach.text import fold
 
@@ -95,6 +96,7 @@ class CaseRow:
     landlord: LandlordRow | None
     language: str | None
     warnings: tuple[str, ...] = ()
+    insee_code: str | None = None  # the commune's, to place the case in its sector
 
 
 def parse_row(line: int, values: dict[str, str]) -> CaseRow:
@@ -111,6 +113,7 @@ def parse_row(line: int, values: dict[str, str]) -> CaseRow:
     address = _clean(values.get("adresse"))
     if not phones and not address:
         raise RowError(gettext("no usable phone number and no address"))
+    insee = _insee(values.get("code_insee", ""), warnings)
     return CaseRow(
         line=line,
         reference=reference,
@@ -128,6 +131,7 @@ def parse_row(line: int, values: dict[str, str]) -> CaseRow:
         landlord=_landlord(values, warnings),
         language=_language(values.get("langue", ""), warnings),
         warnings=tuple(warnings),
+        insee_code=insee,
     )
 
 
@@ -263,6 +267,15 @@ def _postcode(text: str, warnings: list[str]) -> str | None:
         return digits
     warnings.append(gettext("unreadable postcode: ignored"))
     return None
+
+
+def _insee(text: str, warnings: list[str]) -> str | None:
+    if not text.strip():
+        return None
+    code = insee_code(text)
+    if code is None:
+        warnings.append(gettext("unreadable INSEE code: ignored"))
+    return code
 
 
 def _landlord(values: dict[str, str], warnings: list[str]) -> LandlordRow | None:

@@ -19,7 +19,8 @@ class Sector(Base):
 
 
 class SectorArea(Base):
-    """One commune (by normalised name) and postcode belonging to a sector."""
+    """One commune (by normalised name) and postcode belonging to a sector; its INSEE code when
+    the list of communes (outreach.communes) knows it."""
 
     __tablename__ = "sector_area"
     __table_args__ = (UniqueConstraint("commune_key", "postcode"),)
@@ -29,5 +30,6 @@ class SectorArea(Base):
     commune: Mapped[str] = mapped_column(String(200))
     commune_key: Mapped[str] = mapped_column(String(200), index=True)
     postcode: Mapped[str] = mapped_column(String(5), index=True)
+    insee_code: Mapped[str | None] = mapped_column(String(5), index=True)
 
     sector: Mapped[Sector] = relationship(back_populates="areas")
