@@ -13,6 +13,7 @@ from fastapi import FastAPI
 def install(app: FastAPI) -> None:
     """Add the team pages and their error handling to the app."""
     from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException as StarletteHTTPException
 
     from api.web import (
         agenda,
@@ -32,12 +33,18 @@ def install(app: FastAPI) -> None:
         team_page,
         unassigned_page,
     )
-    from api.web.rendering import PageError, invalid_request_handler, page_error_handler
+    from api.web.rendering import (
+        PageError,
+        invalid_request_handler,
+        not_found_handler,
+        page_error_handler,
+    )
 
     app.add_exception_handler(auth.LoginRequired, auth.login_required_handler)
     app.add_exception_handler(auth.EvaluatorHome, auth.evaluator_home_handler)
     app.add_exception_handler(PageError, page_error_handler)
     app.add_exception_handler(RequestValidationError, invalid_request_handler)
+    app.add_exception_handler(StarletteHTTPException, not_found_handler)
     for module in (
         auth,
         inbox,

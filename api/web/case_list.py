@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from api.deps import ServicesDep, SessionDep
 from api.web.auth import WebUserDep
 from api.web.labels import CASE_STATUS_LABELS, SORT_LABELS, STAGE_LABELS, label
-from api.web.rendering import render
+from api.web.rendering import PageError, render
+from messages import gettext, ngettext
 from messages.formatting import amount
 from outreach import audit
 from outreach.cases import DEFAULT_SORT, SORTS, CaseFilters, list_cases
@@ -78,6 +79,16 @@ def case_list(
     names = _team_names(session)
     today = paris_today(services.clock.now())
     pages = max(1, math.ceil(result.total / PER_PAGE))
+    if page > pages:
+        raise PageError(
+            404,
+            ngettext(
+                "This page of the list does not exist: the list has {count} page.",
+                "This page of the list does not exist: the list has {count} pages.",
+                pages,
+            ),
+            back=(_page_url(chosen, 1), gettext("Back to the first page of the list")),
+        )
     context = {
         "chosen": chosen,
         "rows": [_row(case, names, today) for case in result.items],

@@ -6,9 +6,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import EVALUATOR_PAGES
 from api.web import sandbox
@@ -71,10 +75,11 @@ def nav_links(request: Request, web: WebUser | None) -> list[dict[str, Any]]:
 class PageError(Exception):
     """Stop a page with an HTTP status and a message for the person (shown on an error page)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, back: tuple[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.back = back  # (address, label): the way back, besides the home page
 
 
 def layout_context(request: Request, web: WebUser | None) -> dict[str, Any]:
@@ -116,6 +121,10 @@ def secure(response: Response) -> Response:
 
 
 API_PREFIXES = ("/api/", "/webhooks/")
+# Answers that stay as the framework gives them: the API, webhooks, files, the schema.
+NOT_PAGES = (*API_PREFIXES, "/static/", "/openapi.json", "/docs", "/redoc", "/healthz", "/readyz")
+PAGE_STATUSES = (404, 405)
+METHOD_REFUSED = N_("This page cannot be used this way. Go back and try again.")
 PAGE_NOT_FOUND = N_("This page does not exist.")
 BAD_REQUEST = N_("This request is not valid. Go back and try again.")
 
@@ -137,10 +146,25 @@ async def invalid_request_handler(request: Request, error: Exception) -> Respons
 async def page_error_handler(request: Request, error: Exception) -> Response:
     assert isinstance(error, PageError)
     web = getattr(request.state, "web_user", None)
+    home = "/indicators" if web is not None and web.is_evaluator else "/"
     return render(
         request,
         "team/error.html",
-        {"status": error.status, "message": error.message},
+        {"status": error.status, "message": error.message, "back": error.back, "home": home},
         web=web,
         status_code=error.status,
     )
+
+
+async def not_found_handler(request: Request, error: Exception) -> Response:
+    """An address that is no page (404) or a method a page does not take (405): a French page
+    in the app's layout with a way back. The JSON API, the webhooks and static files keep
+    their JSON or plain answers (with the Allow header of a 405)."""
+    assert isinstance(error, StarletteHTTPException)
+    if request.url.path.startswith(NOT_PAGES) or error.status_code not in PAGE_STATUSES:
+        return await http_exception_handler(request, error)
+    message = gettext(PAGE_NOT_FOUND if error.status_code == 404 else METHOD_REFUSED)
+    response = await page_error_handler(request, PageError(error.status_code, message))
+    if error.headers:
+        response.headers.update(error.headers)  # 405: Allow
+    return response
