@@ -25,9 +25,12 @@ def web(app):  # type: ignore[no-untyped-def]
 
 def _make_feed(web) -> str:  # type: ignore[no-untyped-def]
     page = web.get("/agenda")
-    response = web.post("/agenda/feed", data={"csrf": csrf_of(page.text)})
-    assert response.status_code == 200
-    found = FEED_LINK.search(response.text)
+    response = web.post("/agenda/feed", data={"csrf": csrf_of(page.text)}, follow_redirects=False)
+    assert response.status_code == 303  # post/redirect/get: a reload makes no new address
+    assert response.headers["location"].endswith("#calendar-feed")
+    shown = web.get(response.headers["location"])
+    found = FEED_LINK.search(shown.text)
+    assert FEED_LINK.search(web.get("/agenda").text) is None  # shown once
     assert found, "no feed link on the page"
     return found.group(1)
 

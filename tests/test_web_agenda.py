@@ -37,7 +37,9 @@ def test_a_coordinator_finds_the_visit_in_the_week(web, sessions, clock) -> None
     coordinator = make_member(sessions, clock, role="coordinator")
     sign_in(web, coordinator.email)
     page = web.get(f"/agenda?week={WEEK}").text
-    assert f'href="/cases/{booked.case_id}">{booked.reference}</a>' in page
+    # The household by name (and commune), the reference beside it.
+    assert f'href="/cases/{booked.case_id}">Josiane {HOUSEHOLD_NAME}</a> · Arras' in page
+    assert booked.reference in page
     assert "12 rue des Tanneurs, 62000 Arras" in page
     assert "Mardi 17/03" in page and "09:00–10:00" in page and "Nadia Worker" in page
     nav = page[page.index('class="team-nav"') :]

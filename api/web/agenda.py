@@ -34,6 +34,7 @@ from api.web.availability import (
     visible_workers,
     windows,
 )
+from api.web.csrf import signed_value, unsign
 from api.web.rendering import PageError, render
 from messages import gettext
 from messages.formatting import visit_date
@@ -50,6 +51,7 @@ from outreach.cases import may_see_case
 from outreach.clock import PARIS
 from outreach.models import Visit
 from outreach.sending.quiet_hours import wall_to_utc
+from outreach.team.inbox import household_name
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,6 +64,8 @@ def _visible_visit(session: Session, web: WebUser, visit_id: int) -> Visit:
         raise PageError(403, gettext("This visit is not in your sectors."))
     return visit
 
+
+FEED_FLASH = "new_calendar_feed"
 
 # --- the week ----------------------------------------------------------------------------------
 
@@ -95,8 +99,22 @@ def agenda(
     web: WebUserDep,
     week: Annotated[str, Query(max_length=10)] = "",
     worker: Annotated[str, Query(max_length=20)] = "",
+    day: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
-    return render_agenda(request, session, services, web, week=week, worker=worker)
+    """The week of `week` ("2026-W12", the arrows), or of any `day` picked in the calendar."""
+    if day and not week:
+        try:
+            week = week_code(date.fromisoformat(day))
+        except ValueError:
+            raise PageError(400, gettext("Choose a day in the calendar.")) from None
+    flash = request.cookies.get(FEED_FLASH)
+    new_feed_url = unsign(services.settings.secret_key, FEED_FLASH, flash) if flash else None
+    response = render_agenda(
+        request, session, services, web, week=week, worker=worker, new_feed_url=new_feed_url
+    )
+    if flash:  # the new address is shown once, then forgotten
+        response.delete_cookie(FEED_FLASH, path="/agenda")
+    return response
 
 
 def render_agenda(
@@ -144,8 +162,11 @@ def render_agenda(
     managed = [u for u in shown if may_manage(web, u.id)]
     managed_ids = [u.id for u in managed]
     feed = calendar_feed.live_feed(session, worker_id=web.user.id)
+    webcal = "webcal://" + new_feed_url.split("://", 1)[1] if new_feed_url else None
     context: dict[str, Any] = {
         "week": week_code(monday),
+        "monday": monday.isoformat(),
+        "webcal_url": webcal,
         "week_label": gettext("Week of {day}", day=monday.strftime("%d/%m/%Y")),
         "previous_week": week_code(monday - timedelta(days=7)),
         "next_week": week_code(monday + timedelta(days=7)),
@@ -177,6 +198,8 @@ def _visit_row(visit: Visit, services: Services, web: WebUser) -> dict[str, Any]
         place = place_text(visit) or place
     return {
         "id": visit.id,
+        "household": household_name(case),
+        "commune": case.commune or "",
         "time": visit.starts_at.astimezone(PARIS).strftime("%H:%M"),
         "end": visit.ends_at.astimezone(PARIS).strftime("%H:%M"),
         "label": visit_date(visit.starts_at, "fr"),
@@ -227,12 +250,24 @@ def make_feed(
     web: FormUserDep,
     week: Short = "",
 ) -> Response:
-    """A new private address (the old one stops working); shown this once."""
+    """A new private address (the old one stops working); shown once, after a redirect (a reload
+    of the page shows it no more and never makes another one). It travels to the next page in a
+    signed, short-lived cookie, never in the address bar."""
     secret = calendar_feed.create_feed(
         session, clock=services.clock, worker=web.user, actor=web.user
     )
     url = f"{services.settings.public_url.rstrip('/')}/calendar/{secret}.ics"
-    return render_agenda(request, session, services, web, week=week, new_feed_url=url)
+    response = back_to_agenda(week, anchor="calendar-feed")
+    response.set_cookie(
+        FEED_FLASH,
+        signed_value(services.settings.secret_key, FEED_FLASH, url),
+        max_age=120,
+        path="/agenda",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="strict",
+    )
+    return response
 
 
 @router.post("/agenda/feed/revoke")

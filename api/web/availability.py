@@ -169,11 +169,11 @@ def _sector_name(session: Session, sector_id: int) -> str:
     return sector.name if sector else ""
 
 
-def back_to_agenda(week: str, worker: str = "") -> Response:
+def back_to_agenda(week: str, worker: str = "", *, anchor: str = "") -> Response:
     query = f"?week={week}" if WEEK.match(week) else ""
     if query and worker.isdigit():
         query += f"&worker={worker}"
-    return RedirectResponse(f"/agenda{query}", status_code=303)
+    return RedirectResponse(f"/agenda{query}{'#' + anchor if anchor else ''}", status_code=303)
 
 
 # --- availability -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ the visit in the week, and downloads the private calendar feed (parsed with `ica
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -54,18 +55,29 @@ def test_a_worker_finds_the_booked_visit_and_downloads_the_calendar(
 
     page.get_by_role("link", name="Agenda").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Agenda")
-    page.get_by_label("Semaine (AAAA-Wss)").fill("2026-W12")
+    # A day picked in the calendar shows its week; the arrows go one week on or back.
+    page.get_by_label("Aller à la semaine du").fill("2026-03-26")
     page.get_by_role("button", name="Afficher").click()
+    expect(page.locator(".agenda-weeks strong")).to_have_text("Semaine du 23/03/2026")
+    page.get_by_role("link", name="← Semaine précédente").click()
+    expect(page.locator(".agenda-weeks strong")).to_have_text("Semaine du 16/03/2026")
     visit = page.locator(".agenda-visit", has_text=reference)
     expect(visit).to_be_visible()
     expect(visit).to_contain_text("10:00–11:00")
-    case_link = visit.get_by_role("link", name=reference)
+    # The household's name and commune, not only the reference.
+    case_link = visit.get_by_role("link", name="Camille Martin")
     expect(case_link).to_have_attribute("href", f"/cases/{_case_id(live_server, reference)}")
+    expect(visit).to_contain_text("Arras")
     _check_accessible_basics(page)
 
     page.get_by_role("button", name="Créer mon adresse d'agenda").click()
     link = page.locator("#feed-link")
     expect(link).to_be_visible()
+    expect(page.get_by_role("button", name="Copier l'adresse")).to_be_visible()
+    webcal = page.get_by_role("link", name="Ouvrir dans mon agenda")
+    address = link.inner_text()
+    expect(webcal).to_have_attribute("href", "webcal://" + address.split("://", 1)[1])
+    expect(page.locator("#calendar-feed")).to_contain_text("Google Agenda")
     screenshot(page, "agenda")
     with page.expect_download() as info:
         link.click()
@@ -76,6 +88,24 @@ def test_a_worker_finds_the_booked_visit_and_downloads_the_calendar(
     assert [str(event["SUMMARY"]) for event in events] == [f"Visite à domicile — {reference}"]
     assert str(events[0]["LOCATION"]) == "4 place des Héros, 62000 Arras"
     assert "Martin" not in target.read_text()  # the household's name stays out of calendars
+
+    # A reload after making the address neither shows it again nor makes another one.
+    page.reload()
+    expect(page.locator("#feed-link")).to_have_count(0)
+    expect(page.locator("#calendar-feed")).to_contain_text("Votre adresse d'agenda est active")
+    with httpx.Client() as client:
+        assert client.get(address).status_code == 200  # the copied address still works
+
+    # A delete asks first, and says what it deletes.
+    row = page.locator("#availability .agenda-row").first
+    button = row.get_by_role("button", name=re.compile("^Supprimer"))
+    before = page.locator("#availability .agenda-row").count()
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    button.click()
+    expect(page.locator("#availability .agenda-row")).to_have_count(before)
+    page.once("dialog", lambda dialog: dialog.accept())
+    button.click()
+    expect(page.locator("#availability .agenda-row")).to_have_count(before - 1)
 
 
 def _case_id(server: LiveServer, reference: str) -> int:
