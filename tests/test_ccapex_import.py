@@ -235,7 +235,11 @@ def test_it_rejects_bad_rows_with_line_and_reason_and_imports_the_others(
         batch = session.get(ImportBatch, report.batch_id)
         assert batch is not None
         assert (batch.status, batch.rows_read, batch.created, batch.rejected) == ("done", 6, 2, 4)
-        assert batch.report["rejects"][0] == {"line": 3, "reason": "référence manquante"}
+        assert batch.report["rejects"][0] == {
+            "line": 3,
+            "reason": "référence manquante",
+            "name": "Camille Sans-Référence",  # to find the row in the file; cleared by retention
+        }
 
 
 def test_it_writes_rejects_where_asked_and_no_file_when_nothing_is_rejected(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from sqlalchemy import func, select
 
@@ -86,3 +88,61 @@ def test_workers_cannot_import_or_read_reports(web, sessions, clock, tmp_path) -
     csrf = csrf_of(web.get("/").text)
     files = {"file": ("x.csv", b"a;b\n", "text/csv")}
     assert web.post("/imports", data={"csrf": csrf}, files=files).status_code == 403
+
+
+def test_the_page_lists_the_columns_and_offers_a_template_that_imports(
+    web, sessions, clock, tmp_path
+) -> None:
+    coordinator = make_member(sessions, clock, role="coordinator")
+    sign_in(web, coordinator.email)
+    page = html.unescape(web.get("/imports").text)
+    assert "Les colonnes lues par l'import" in page
+    assert "Référence CCAPEX" in page and "obligatoire" in page
+    assert "n° dossier" in page and "montant de la dette" in page  # accepted spellings
+    template = web.get("/imports/modele-liste-ccapex.csv")
+    assert template.status_code == 200
+    assert template.headers["content-type"].startswith("text/csv")
+    path = tmp_path / "modèle.csv"
+    path.write_bytes(template.content)
+    response = _upload(web, path)  # the template, as downloaded, imports its example
+    assert response.status_code == 303
+    with sessions() as session:
+        batch = session.scalar(select(ImportBatch))
+        assert (batch.created, batch.rejected) == (1, 0)
+
+
+def test_a_refused_file_says_which_columns_are_missing_and_which_it_found(
+    web, sessions, clock, tmp_path
+) -> None:
+    coordinator = make_member(sessions, clock, role="coordinator")
+    sign_in(web, coordinator.email)
+    path = tmp_path / "sans-reference.csv"
+    path.write_text("Nom;Prénom;Téléphone;Ville\nExemple;Camille;0639980001;Arras\n", "utf-8")
+    response = _upload(web, path)
+    assert response.status_code == 422
+    text = html.unescape(response.text)
+    assert "colonnes obligatoires absentes : reference" in text
+    assert "colonnes trouvées : nom, prenom, telephone, commune" in text
+
+
+def test_the_report_reads_as_the_team_writes(web, sessions, clock, tmp_path) -> None:
+    coordinator = make_member(sessions, clock, role="coordinator")
+    sign_in(web, coordinator.email)
+    path = write_list(
+        tmp_path / "liste février.csv",
+        [
+            row(reference="CCX-1", commune="Arras", code_postal="62000"),
+            row(reference="CCX-2", commune="Nulle-Part", code_postal="99999"),
+            row(reference="", nom="Sansréférence", prenom="Lina"),
+        ],
+    )
+    response = _upload(web, path)
+    report = html.unescape(web.get(response.headers["location"]).text)
+    assert "liste février.csv" in report  # the file's name as the team wrote it
+    assert "Lina Sansréférence" in report  # the household beside its rejected line
+    main = report[report.index("<main") :]
+    assert '<th scope="row">Sans secteur</th>' in main and "unassigned" not in main
+    changed = [row(reference="CCX-1", telephone="06 39 98 00 09")]
+    first = write_list(tmp_path / "liste mars.csv", changed)
+    again = html.unescape(web.get(_upload(web, first, month="2026-04").headers["location"]).text)
+    assert "CCX-1 : Téléphone" in again  # the changed columns by their French names

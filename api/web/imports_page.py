@@ -28,11 +28,12 @@ from api.web.auth import FormUserDep, WebUser, WebUserDep, require_coordinator
 from api.web.rendering import PageError, render, secure
 from messages import gettext
 from outreach import audit
+from outreach.ccapex.columns import CCAPEX_COLUMNS, TEMPLATE_EXAMPLE, column_label
 from outreach.ccapex.importer import ImportRefused, import_file
 from outreach.ccapex.monthly_return import ReturnError, months_received, set_expected, year_volume
 from outreach.ccapex.reading import UnreadableFile
 from outreach.clock import PARIS
-from outreach.models import ImportBatch
+from outreach.models import ImportBatch, Sector
 from outreach.privacy import retention
 from outreach.spreadsheet import SafeCsvWriter
 
@@ -41,7 +42,9 @@ router = APIRouter(include_in_schema=False)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 RECENT_BATCHES = 24
 SHOWN_ISSUES = 200
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+# Letters of any language (février stays février), digits, dot, space, hyphen, underscore.
+_SAFE_NAME = re.compile(r"[^\w. -]+")
+TEMPLATE_NAME = "modele-liste-ccapex.csv"
 
 
 def rejects_file(services: Services, batch_id: int) -> Path:
@@ -88,6 +91,24 @@ def upload(
     return RedirectResponse(f"/imports/{report.batch_id}", status_code=303)
 
 
+@router.get(f"/imports/{TEMPLATE_NAME}")
+def template_file(web: WebUserDep) -> Response:
+    """The list's columns as the import reads them best, with one fictional household."""
+    require_coordinator(web)
+    out = io.StringIO()
+    writer = SafeCsvWriter(out, delimiter=";")
+    names = list(CCAPEX_COLUMNS.synonyms)
+    writer.writerow(names)
+    writer.writerow([TEMPLATE_EXAMPLE.get(name, "") for name in names])
+    return secure(
+        Response(
+            "\ufeff" + out.getvalue(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{TEMPLATE_NAME}"'},
+        )
+    )
+
+
 @router.get("/imports/returns/{month}.{kind}")
 def return_download(
     month: str, kind: str, session: SessionDep, services: ServicesDep, web: WebUserDep
@@ -130,12 +151,20 @@ def batch_page(batch_id: RowId, request: Request, session: SessionDep, web: WebU
     require_coordinator(web)
     batch = _batch(session, batch_id)
     report: dict[str, Any] = batch.report or {}
+    names = dict(session.execute(select(Sector.code, Sector.name)).all())
+    by_sector = [
+        (names.get(code) or gettext("Unassigned"), counts)
+        for code, counts in (report.get("by_sector") or {}).items()
+    ]
     context = {
         "batch": batch,
-        "by_sector": sorted((report.get("by_sector") or {}).items()),
+        "by_sector": sorted(by_sector, key=lambda row: row[0]),
         "rejects": (report.get("rejects") or [])[:SHOWN_ISSUES],
         "warnings": (report.get("warnings") or [])[:SHOWN_ISSUES],
-        "changes": (report.get("changes") or [])[:SHOWN_ISSUES],
+        "changes": [
+            {**change, "fields": [column_label(name) for name in change.get("fields") or []]}
+            for change in (report.get("changes") or [])[:SHOWN_ISSUES]
+        ],
         "ignored_columns": report.get("ignored_columns") or [],
         "shown": SHOWN_ISSUES,
     }
@@ -185,6 +214,16 @@ def _page(
         "error": error,
         "month": month,
         "returns": months_received(session),
+        "columns": [
+            {
+                "name": name,
+                "label": column_label(name),
+                "spellings": ", ".join(spellings),
+                "required": name in CCAPEX_COLUMNS.required,
+            }
+            for name, spellings in CCAPEX_COLUMNS.synonyms.items()
+        ],
+        "template": f"/imports/{TEMPLATE_NAME}",
         "volume": year_volume(session, year=year),
     }
     return render(request, "team/imports.html", context, web=web, status_code=status_code)

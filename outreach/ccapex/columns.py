@@ -6,6 +6,7 @@ below also stands for "Téléphone", "TELEPHONE", "téléphone :" and so on.
 
 from __future__ import annotations
 
+from messages import N_, gettext
 from outreach.ccapex.reading import ColumnSpec
 
 CCAPEX_COLUMNS = ColumnSpec(
@@ -136,3 +137,44 @@ CCAPEX_COLUMNS = ColumnSpec(
     },
     required=("reference", "nom"),
 )
+
+# What the team reads for each column (import page, import report).
+COLUMN_LABELS = {
+    "reference": N_("CCAPEX reference"),
+    "nom": N_("Last name"),
+    "prenom": N_("First name"),
+    "telephone": N_("Phone"),
+    "telephone2": N_("Second phone"),
+    "adresse": N_("Address of the home"),
+    "code_postal": N_("Postcode"),
+    "commune": N_("Commune"),
+    "code_insee": N_("INSEE code of the commune"),
+    "etape": N_("Procedure stage"),
+    "date_cdp": N_("Date of the order to pay (CDP)"),
+    "date_assignation": N_("Date of the summons"),
+    "date_audience": N_("Date of the hearing"),
+    "montant_dette": N_("Rent arrears"),
+    "bailleur_nom": N_("Landlord"),
+    "bailleur_telephone": N_("Landlord's phone"),
+    "bailleur_email": N_("Landlord's e-mail"),
+    "langue": N_("Language"),
+}
+# A fictional household for the template file (ARCEP's fiction range, an invented address).
+TEMPLATE_EXAMPLE = {
+    "reference": "CCAPEX-2026-03-001",
+    "nom": "Exemple",
+    "prenom": "Camille",
+    "telephone": "06 39 98 00 01",
+    "adresse": "12 rue de l'Exemple",
+    "code_postal": "62000",
+    "commune": "Arras",
+    "etape": "cdp",
+    "date_cdp": "15/02/2026",
+    "montant_dette": "1250,00",
+    "bailleur_nom": "SCI Exemple",
+    "langue": "fr",
+}
+
+
+def column_label(name: str) -> str:
+    return gettext(COLUMN_LABELS[name]) if name in COLUMN_LABELS else name

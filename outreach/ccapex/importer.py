@@ -222,7 +222,8 @@ class _Run:
             values.get("commune"), values.get("code_postal"), values.get("code_insee")
         )
         self.report.count(self.resolver.code(sector_id), "rejected")
-        self.report.rejects.append(RowIssue(source_row.line, reason))
+        name = " ".join(filter(None, (values.get("prenom"), values.get("nom"))))
+        self.report.rejects.append(RowIssue(source_row.line, reason, name.replace(NUL, "")[:80]))
         self.rejected_rows.append((source_row.line, reason, source_row.cells))
 
     def flush(self) -> None:

@@ -46,10 +46,13 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class RowIssue:
-    """A rejected row or a warning: its line in the file and a French reason (no personal data)."""
+    """A rejected row or a warning: its line in the file and a French reason. A rejected row
+    also names its household, so the team finds it in its file (the import report is cleared
+    by retention with everything read from the rows)."""
 
     line: int
     reason: str
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -152,13 +155,35 @@ def _detect_format(sample: str, encoding: str, spec: ColumnSpec) -> SourceFormat
                 ignored=found.ignored,
             )
     if best is None:
-        raise UnreadableFile(
-            gettext(
-                "no header row with the required columns ({columns}) was found",
-                columns=", ".join(spec.required),
-            )
-        )
+        raise UnreadableFile(_missing_columns(sample, lookup, spec))
     return best
+
+
+def _missing_columns(sample: str, lookup: dict[str, str], spec: ColumnSpec) -> str:
+    """Which required columns the likeliest header row lacks, and which columns it has."""
+    found: dict[str, int] = {}
+    for delimiter in DELIMITERS:
+        reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
+        try:
+            for index, cells in enumerate(reader):
+                if index >= HEADER_SEARCH_ROWS:
+                    break
+                columns, _ignored = map_header(cells, lookup)
+                if len(columns) > len(found):
+                    found = columns
+        except csv.Error:
+            continue
+    missing = [name for name in spec.required if name not in found]
+    if not found:
+        return gettext(
+            "no header row with the required columns ({columns}) was found, and no known column",
+            columns=", ".join(spec.required),
+        )
+    return gettext(
+        "required columns missing: {missing} (columns found: {found})",
+        missing=", ".join(missing),
+        found=", ".join(sorted(found, key=found.__getitem__)),
+    )
 
 
 @dataclass(frozen=True)
