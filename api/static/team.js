@@ -20,7 +20,15 @@
         })
         .then(function (data) {
           if (!data || !data.changed) { return; }
-          var focused = document.activeElement && list.contains(document.activeElement);
+          // Where the focus was (an item's link or button): put it back on the same control
+          // of the same item after the refresh, so a keyboard or screen-reader user is not
+          // thrown elsewhere; if that item is gone, on the list itself, visibly.
+          var active = document.activeElement;
+          var focused = active && list.contains(active);
+          var item = focused ? active.closest("[data-id]") : null;
+          var itemId = item ? item.dataset.id : null;
+          var controls = item ? Array.prototype.slice.call(item.querySelectorAll("a, button")) : [];
+          var index = controls.indexOf(active);
           list.innerHTML = data.html;
           list.dataset.signature = data.signature;
           if (status && data.status) { status.textContent = data.status; }
@@ -28,7 +36,11 @@
             var tab = document.getElementById("tab-" + name);
             if (tab) { tab.textContent = data.counts[name]; }
           });
-          if (focused) { list.focus(); }
+          if (focused) {
+            var again = itemId ? list.querySelector('[data-id="' + itemId + '"]') : null;
+            var target = again ? again.querySelectorAll("a, button")[index] : null;
+            (target || list).focus();
+          }
         })
         .catch(function () { /* offline for a moment: the next tick tries again */ })
         .then(function () { busy = false; });
