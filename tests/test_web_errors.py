@@ -32,6 +32,7 @@ def test_an_unknown_page_is_a_french_page(web) -> None:
     response = web.get("/nulle-part")
     assert response.status_code == 404
     assert "Cette page n'existe pas." in _page(response)
+    assert 'class="team-nav"' in response.text  # still signed in: the menu is there
 
 
 def test_a_bad_id_is_a_french_page(web) -> None:

@@ -97,6 +97,28 @@ def current_web_user(request: Request, session: SessionDep, services: ServicesDe
     return web
 
 
+def optional_web_user(request: Request) -> WebUser | None:
+    """The signed-in member for a page no route answered (an error page keeps its menu), or
+    None; never raises."""
+    services = request.app.state.services
+    secret = services.settings.secret_key
+    token = csrf.unsign(secret, "session", request.cookies.get(SESSION_COOKIE))
+    if token is None:
+        return None
+    with services.sessions.begin() as session:
+        user = user_for_session(session, clock=services.clock, token=token)
+        if user is None:
+            return None
+        return WebUser(
+            user=user,
+            session_token=token,
+            csrf=csrf.session_csrf(secret, token),
+            name=user.name,
+            is_coordinator=user.is_coordinator,
+            is_evaluator=user.is_evaluator,
+        )
+
+
 async def checked_web_user(
     request: Request, web: Annotated[WebUser, Depends(current_web_user)]
 ) -> WebUser:

@@ -49,6 +49,7 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink(N_("Without a sector"), "/unassigned"),
     NavLink(N_("Agenda"), "/agenda"),
     NavLink(N_("Overdue steps"), "/steps/overdue"),
+    NavLink(N_("Letters"), "/letters"),
     NavLink(N_("Partners"), "/partners"),
     NavLink(N_("Indicators"), "/indicators"),
     NavLink(N_("Imports"), "/imports", coordinators_only=True),
@@ -164,6 +165,12 @@ async def not_found_handler(request: Request, error: Exception) -> Response:
     if request.url.path.startswith(NOT_PAGES) or error.status_code not in PAGE_STATUSES:
         return await http_exception_handler(request, error)
     message = gettext(PAGE_NOT_FOUND if error.status_code == 404 else METHOD_REFUSED)
+    if getattr(request.state, "web_user", None) is None:  # no route ran: find who is signed in
+        from fastapi.concurrency import run_in_threadpool
+
+        from api.web.auth import optional_web_user
+
+        request.state.web_user = await run_in_threadpool(optional_web_user, request)
     response = await page_error_handler(request, PageError(error.status_code, message))
     if error.headers:
         response.headers.update(error.headers)  # 405: Allow
