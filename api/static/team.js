@@ -25,8 +25,8 @@
           // thrown elsewhere; if that item is gone, on the list itself, visibly.
           var active = document.activeElement;
           var focused = active && list.contains(active);
-          var item = focused ? active.closest("[data-id]") : null;
-          var itemId = item ? item.dataset.id : null;
+          var item = focused ? active.closest("[data-key]") : null;
+          var itemKey = item ? item.dataset.key : null;
           var controls = item ? Array.prototype.slice.call(item.querySelectorAll("a, button")) : [];
           var index = controls.indexOf(active);
           list.innerHTML = data.html;
@@ -37,7 +37,7 @@
             if (tab) { tab.textContent = data.counts[name]; }
           });
           if (focused) {
-            var again = itemId ? list.querySelector('[data-id="' + itemId + '"]') : null;
+            var again = itemKey ? list.querySelector('[data-key="' + itemKey + '"]') : null;
             var target = again ? again.querySelectorAll("a, button")[index] : null;
             (target || list).focus();
           }

@@ -96,6 +96,18 @@ def test_a_sandbox_reply_appears_in_the_inbox_without_reloading(
     assert page.evaluate("window.__notReloaded") is True
     expect(page.locator("#inbox-status")).to_have_text("1 réponse à lire")
     expect(page.locator("#tab-replies")).to_have_text("Réponses (1)")  # the count follows
+    # The keyboard user's focus survives the next refresh: on the same item's same button.
+    handled = page.locator("#inbox-items").get_by_role("button", name=re.compile("Sablier"))
+    handled.focus()
+    phone = page.context.new_page()
+    phone.goto(f"/sandbox/{case_id}")
+    phone.get_by_label("Répondre en tant que foyer").fill("Je suis là demain")
+    phone.get_by_role("button", name="Envoyer", exact=True).click()
+    phone.close()
+    expect(page.locator("#inbox-items").get_by_text("Je suis là demain")).to_be_visible()
+    expect(
+        page.locator("#inbox-items").get_by_role("button", name=re.compile("Sablier"))
+    ).to_be_focused()
     screenshot(page, "inbox")
     _check_accessible_basics(page)
 
