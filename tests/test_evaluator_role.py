@@ -80,6 +80,7 @@ def test_an_evaluator_gets_403_on_every_team_route(app, web, sessions, clock) ->
     assert refused == []
     assert sorted(allowed) == [
         ("/indicators", 200),
+        ("/indicators/bilan.pdf", 200),
         ("/indicators/export.csv", 200),
         ("/indicators/export.xlsx", 200),
     ]

@@ -150,7 +150,9 @@ def test_the_page_draws_svg_charts_and_exports_csv_and_xlsx(
     assert ["2026-03", "Arras", "3", "2", "1", "0", "0", "0", "0"] in rows
     workbook = load_workbook(io.BytesIO(web.get("/indicators/export.xlsx").content))
     sheet = workbook.active
-    assert [cell.value for cell in sheet[1]][:2] == ["Mois d'import", "Secteur"]
+    assert sheet["A1"].value == "Entonnoir de l'aller-vers"  # a title row, then the header
+    assert [cell.value for cell in sheet[2]][:2] == ["Mois d'import", "Secteur"]
+    assert sheet.freeze_panes == "C3"
     sheet_rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert ["2026-02", "Lens", 2, 0, 0, 0, 0, 0, 0] in sheet_rows
     with sessions() as session:

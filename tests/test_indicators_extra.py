@@ -134,29 +134,37 @@ def test_the_page_charts_them_and_the_exports_hold_them(web, sessions, clock, po
     ):
         for by in ("sector", "month"):
             assert f'<svg class="chart" id="chart-{key}-{by}"' in page.text
-    assert page.text.count('<svg class="chart"') == 3 + 7 * 2
+    # The trend and the eight outcome and delay indicators come first (issue #17).
+    assert page.text.count('<svg class="chart"') == 3 + 7 * 2 + 1 + 8
     assert "Délai médian de première réponse (heures)" in page.text
     exported = web.get("/indicators/export.csv")
     rows = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:2] == ["Mois d'import", "Secteur"]  # the funnel first
     assert any(row[:5] == ["2026-03", "Arras", "3", "2", "2"] for row in rows)
     assert ["Taux de réponse par canal"] in rows
-    assert ["Arras", "2", "1", "50", "1", "1", "100"] in rows
-    assert ["Lens", "1", "10.0"] in rows
+    assert ["Arras", "Tous les mois", "2", "1", "50", "1", "1", "100"] in rows
+    assert ["Lens", "Tous les mois", "1", "10"] in rows  # French decimals: "10", "12,5"
     assert ["Segments SMS envoyés (coût)"] in rows
-    assert ["Arras", "3", "6"] in rows
+    assert ["Arras", "Tous les mois", "3", "6"] in rows
     book = load_workbook(io.BytesIO(web.get("/indicators/export.xlsx").content))
-    assert len(book.sheetnames) == 8
-    visits = [list(row) for row in book["Visites et absences"].iter_rows(values_only=True)]
-    assert visits[0] == [
+    assert len(book.sheetnames) == 1 + 1 + 1 + 8 + 7 + 1  # … and the definitions
+    [name] = [name for name in book.sheetnames if name.endswith("Visites et absences")]
+    visits = [list(row) for row in book[name].iter_rows(values_only=True)]
+    assert visits[0][0] == "Visites et absences"  # the title row
+    assert visits[1] == [
         "Secteur",
+        "Mois d'import",
         "Visites réservées",
         "Visites effectuées",
         "Absences au rendez-vous",
     ]
-    assert ["Arras", 2, 1, 1] in visits and ["2026-02", 1, 0, 0] in visits
-    step = [list(row) for row in book[book.sheetnames[2]].iter_rows(values_only=True)]
-    assert ["Arras", 2, 1, 50, 2, 1, 50] in step
+    assert ["Arras", "Tous les mois", 2, 1, 1] in visits
+    assert ["Tous les secteurs", "2026-02", 1, 0, 0] in visits
+    [name] = [name for name in book.sheetnames if "par étape" in name]
+    step = [list(row) for row in book[name].iter_rows(values_only=True)]
+    assert ["Arras", "Tous les mois", 2, 1, 50, 2, 1, 50] in step
+    assert book[name]["E3"].number_format == '0.0" %"'
+    assert book.sheetnames[-1].endswith("Définitions")
 
 
 @pytest.mark.postgres

@@ -13,6 +13,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from outreach.reports.cells import number
+
 # Colour-blind-safe palette (Okabe–Ito), darkest first, all readable against white.
 COLOURS = ("#0072B2", "#009E73", "#D55E00", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 MAX_BAR_PERCENT = 85  # the longest bar; the rest of the width holds its number
@@ -26,14 +28,32 @@ FONT_SIZE = 14
 @dataclass(frozen=True)
 class Group:
     label: str
-    values: list[int]  # one per series, in series order
+    values: list[int] | list[float]  # bar lengths, one per series, in series order
+    # What each bar says ("1 234", "< 5" for an evaluator's hidden cell, whose bar is 0); the
+    # value in French digits when None.
+    texts: list[str] | None = None
 
 
 def colour(index: int) -> str:
     return COLOURS[index % len(COLOURS)]
 
 
-def bar_chart(title: str, series: list[str], groups: list[Group], *, chart_id: str) -> Markup:
+@dataclass(frozen=True)
+class Sizes:
+    label: int = LABEL_HEIGHT
+    bar: int = BAR_HEIGHT
+    gap: int = BAR_GAP
+    group_gap: int = GROUP_GAP
+    font: int = FONT_SIZE
+
+
+SCREEN = Sizes()
+PRINT = Sizes(label=15, bar=9, gap=2, group_gap=6, font=10)  # the bilan: an A4 page holds it
+
+
+def bar_chart(
+    title: str, series: list[str], groups: list[Group], *, chart_id: str, sizes: Sizes = SCREEN
+) -> Markup:
     """An SVG chart: for each group, its label on one line, then one bar per series.
 
     Bar lengths are percentages of the chart's width, so the chart fills any screen while its
@@ -42,30 +62,32 @@ def bar_chart(title: str, series: list[str], groups: list[Group], *, chart_id: s
     parts: list[str] = []
     y = 0
     for group in groups:
-        parts.append(_text("0", y + FONT_SIZE, group.label, weight="600"))
-        y += LABEL_HEIGHT
+        parts.append(_text("0", y + sizes.font, group.label, weight="600"))
+        y += sizes.label
         for index, value in enumerate(group.values):
             percent = MAX_BAR_PERCENT * value / largest
-            parts.append(_bar(y, percent, colour(index), f"{series[index]} : {value}"))
-            parts.append(_text(f"{percent + 1.5:.2f}%", y + BAR_HEIGHT - 3, str(value)))
-            y += BAR_HEIGHT + BAR_GAP
-        y += GROUP_GAP
-    height = max(y, LABEL_HEIGHT)
+            text = group.texts[index] if group.texts else number(value)
+            label = f"{series[index]} : {text}"
+            parts.append(_bar(y, percent, sizes.bar, colour(index), label))
+            parts.append(_text(f"{percent + 1.5:.2f}%", y + sizes.bar - 2, text))
+            y += sizes.bar + sizes.gap
+        y += sizes.group_gap
+    height = max(y, sizes.label)
     title_id = f"{chart_id}-title"
     svg = (
         f'<svg class="chart" id="{escape(chart_id)}" role="img" aria-labelledby="{title_id}" '
         f'width="100%" height="{height}" xmlns="http://www.w3.org/2000/svg" '
-        f'font-size="{FONT_SIZE}">'
+        f'font-size="{sizes.font}">'
         f'<title id="{title_id}">{escape(title)}</title>{"".join(parts)}</svg>'
     )
     return Markup(svg)
 
 
-def _bar(y: float, percent: float, fill: str, label: str) -> str:
+def _bar(y: float, percent: float, height: int, fill: str, label: str) -> str:
     # A zero still gets a sliver, so the bar's place (and its colour) stays visible.
     width = f"{percent:.2f}%" if percent >= 0.5 else "2"
     return (
-        f'<rect x="0" y="{y}" width="{width}" height="{BAR_HEIGHT}" rx="2" fill="{fill}">'
+        f'<rect x="0" y="{y}" width="{width}" height="{height}" rx="2" fill="{fill}">'
         f"<title>{escape(label)}</title></rect>"
     )
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from outreach.clock import Clock
 from outreach.db import read_transaction
 from outreach.models import TeamUser
+from outreach.reports.evaluation import Evaluation, evaluate
 from outreach.reports.indicators import Funnel, IndicatorFilters, funnel
 from outreach.reports.tables import Table, tables
 
@@ -34,6 +35,7 @@ ScopeKey = tuple[object, ...]
 class Figures:
     funnel: Funnel
     tables: list[Table]
+    evaluation: Evaluation
     counted_at: datetime
 
 
@@ -48,6 +50,7 @@ def count(session: Session, *, user: TeamUser, filters: IndicatorFilters, now: d
     return Figures(
         funnel=funnel(session, user=user, filters=filters),
         tables=tables(session, user=user, filters=filters),
+        evaluation=evaluate(session, user=user, filters=filters),
         counted_at=now,
     )
 

@@ -22,6 +22,7 @@ from outreach.models import AuditEvent, Case, ConsentRecord, Message, Sector, Te
 CONTACTED_STATUSES = ("queued", "accepted", "scheduled", "sent", "delivered", "read")
 UNASSIGNED = ""
 NO_MONTH = ""
+NO_SECTOR = "none"  # the sector filter's value for the cases of no sector
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ STAGES: tuple[Stage, ...] = (
 class IndicatorFilters:
     month_from: str | None = None  # YYYY-MM, inclusive
     month_to: str | None = None
+    sector: str | None = None  # a sector code; NO_SECTOR for the cases of no sector
 
 
 @dataclass
@@ -144,6 +146,11 @@ def _scope(user: TeamUser, filters: IndicatorFilters) -> Select[tuple[Case]]:
         query = query.where(Case.import_month >= filters.month_from)
     if filters.month_to:
         query = query.where(Case.import_month <= filters.month_to)
+    if filters.sector == NO_SECTOR:
+        query = query.where(Case.sector_id.is_(None))
+    elif filters.sector:
+        sector = select(Sector.id).where(Sector.code == filters.sector)
+        query = query.where(Case.sector_id.in_(sector))
     return query
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.sql.selectable import Subquery
 
 from messages import N_, gettext
 from outreach.models import InboxItem, Message, OutboxItem, Sector, TeamUser, Visit
+from outreach.reports.cells import COUNT, HOURS, PERCENT
 from outreach.reports.indicators import CONTACTED_STATUSES, UNASSIGNED, IndicatorFilters, _scope
 from outreach.team.outcomes import OUTCOMES, outcome_label
 
@@ -40,6 +41,10 @@ class Table:
     columns: list[str] = field(default_factory=list)  # already translated
     charted: list[int] = field(default_factory=list)  # indexes of the columns the chart draws
     rows: dict[str, list[tuple[str, list[Value]]]] = field(default_factory=dict)  # by -> rows
+    # Each column's kind (outreach.reports.cells: count, percent, days, hours; none given: all
+    # counts), and for a computed column the count columns it rests on (hidden with them).
+    kinds: list[str] = field(default_factory=list)
+    bases: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
 
 def tables(session: Session, *, user: TeamUser, filters: IndicatorFilters) -> list[Table]:
@@ -117,6 +122,8 @@ def _rates(
                     f"{name} : {gettext('reply rate (%)')}",
                 ]
             table.charted = [3 * index + 2 for index in range(len(values))]
+            table.kinds = [COUNT, COUNT, PERCENT] * len(values)
+            table.bases = {3 * i + 2: (3 * i, 3 * i + 1) for i in range(len(values))}
         data: dict[str, list[Value]] = {}
         for (key, value), (sent, answered) in counts.items():
             row = data.setdefault(key, [0, 0, None] * len(values))
@@ -220,6 +227,8 @@ def _first(
         N_("Time to first reply"),
         [gettext("Households who replied"), gettext("Median hours to first reply")],
         [1],
+        kinds=[COUNT, HOURS],
+        bases={1: (0,)},
     )
     for by in BY:
         cases = _cases(user, filters)
