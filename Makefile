@@ -7,7 +7,7 @@ PORT ?= 8000
 # third worker fills those waits (2 cores: 245 s with 3 workers, 300 s with 2).
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
 
-.PHONY: run test lint bench clean-venv browser
+.PHONY: run test lint bench clean-venv browser pdf-tools deploy-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ run: $(VENV)/.installed-run
 	$(BIN)/allervers demo-data
 	$(BIN)/allervers serve --port $(PORT)
 
-test: $(VENV)/.installed browser
+test: $(VENV)/.installed browser pdf-tools deploy-tools
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # The browser tests drive Debian's Chromium. Install it when we can (root with apt-get);
@@ -42,6 +42,32 @@ browser:
 				|| echo "WARNING: could not install chromium: browser tests will be skipped"; \
 		else \
 			echo "WARNING: /usr/bin/chromium missing and cannot be installed here: browser tests will be skipped"; \
+		fi; \
+	fi
+
+# The letter tests render PDF pages with Debian's poppler-utils (pdftoppm, pdftotext), as a
+# printer would; same rule as the browser: installed when we can, else a loud skip (CI fails).
+pdf-tools:
+	@if ! command -v pdftoppm >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Debian's poppler-utils for the letter tests..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null \
+				|| echo "WARNING: could not install poppler-utils: letter PDF tests will be skipped"; \
+		else \
+			echo "WARNING: pdftoppm missing and cannot be installed here: letter PDF tests will be skipped"; \
+		fi; \
+	fi
+
+# docs/deploy.md's files are checked with the tools it installs: Debian's caddy (`caddy
+# validate`) and systemd-analyze; same rule: installed when we can, else a loud skip (CI fails).
+deploy-tools:
+	@if ! command -v caddy >/dev/null 2>&1 || ! command -v systemd-analyze >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Installing Debian's caddy and systemd for the deployment tests..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq caddy systemd >/dev/null \
+				|| echo "WARNING: could not install caddy/systemd: deployment file checks will be skipped"; \
+		else \
+			echo "WARNING: caddy or systemd-analyze missing: deployment file checks will be skipped"; \
 		fi; \
 	fi
 

@@ -67,7 +67,7 @@ def create_app(
     https = services.settings.public_url.startswith("https://")
     app.add_middleware(SecurityHeaders, https=https)
     app.add_middleware(BodyLimit)  # added last: the outermost, before any route reads a body
-    app.include_router(health.router)
+    health.install(app)  # /healthz, /readyz, /metrics and the webhooks' latency
     app.include_router(cases.router)
     app.include_router(team_messages.router)
     app.include_router(webhooks_telegram.router)

@@ -17,6 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from fastapi import FastAPI
 
+from api.heartbeat import Heartbeat
 from api.services import Services
 from outreach.clock import PARIS
 from outreach.engine.dispatcher import Dispatcher
@@ -57,8 +58,11 @@ def _segments(body: str) -> int:
     return count_segments(body).segments
 
 
-def build_scheduler(dispatcher: Dispatcher, daily_jobs: Sequence[DailyJob]) -> BackgroundScheduler:
-    """The tick and the daily jobs (`Services.daily_jobs`); not started."""
+def build_scheduler(
+    dispatcher: Dispatcher, daily_jobs: Sequence[DailyJob], heartbeat: Heartbeat | None = None
+) -> BackgroundScheduler:
+    """The tick and the daily jobs (`Services.daily_jobs`); not started. Each tick beats
+    `heartbeat` (read by /readyz)."""
     scheduler = BackgroundScheduler(
         timezone=PARIS,
         # A slow pass delays the next tick instead of piling up; a missed one is not replayed.
@@ -66,7 +70,10 @@ def build_scheduler(dispatcher: Dispatcher, daily_jobs: Sequence[DailyJob]) -> B
     )
     seconds = dispatcher.config.tick_seconds
     scheduler.add_job(
-        _tick, IntervalTrigger(seconds=seconds), args=[dispatcher, seconds], id="tick"
+        _tick,
+        IntervalTrigger(seconds=seconds),
+        args=[dispatcher, seconds, heartbeat],
+        id="tick",
     )
     for job in daily_jobs:
         scheduler.add_job(
@@ -78,14 +85,24 @@ def build_scheduler(dispatcher: Dispatcher, daily_jobs: Sequence[DailyJob]) -> B
     return scheduler
 
 
-def _tick(dispatcher: Dispatcher, seconds: float) -> None:
+def _tick(dispatcher: Dispatcher, seconds: float, heartbeat: Heartbeat | None = None) -> None:
+    if heartbeat is not None:
+        heartbeat.started()
     try:
-        report = tick(dispatcher, max_seconds=max(60.0, 10 * seconds))
+        report = tick(dispatcher, max_seconds=max_pass_seconds(seconds))
     except Exception:
         log.exception("tick failed")
         return
+    finally:
+        if heartbeat is not None:
+            heartbeat.finished()
     if report:
         log.info("tick: %s", dict(report))
+
+
+def max_pass_seconds(tick_seconds: float) -> float:
+    """How long one tick's pass may run before it stops and leaves the rest for the next."""
+    return max(60.0, 10 * tick_seconds)
 
 
 def run_daily_jobs(
@@ -162,7 +179,8 @@ async def scheduler_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the scheduler with the server and stop it with the server."""
     services = app.state.services
     dispatcher = dispatcher_for(services)
-    scheduler = build_scheduler(dispatcher, services.daily_jobs)
+    heartbeat = Heartbeat()
+    scheduler = build_scheduler(dispatcher, services.daily_jobs, heartbeat)
     add_retention_job(scheduler, services)
     # The indicators' figures, counted in the background now and every few minutes.
     scheduler.add_job(
@@ -188,6 +206,7 @@ async def scheduler_lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     scheduler.start()
     app.state.scheduler = scheduler
+    app.state.heartbeat = heartbeat
     log.info("scheduler started: %d jobs", len(scheduler.get_jobs()))
     try:
         yield

@@ -129,6 +129,13 @@ class TelegramChannel:
             )
         )
 
+    def webhook_info(self) -> dict[str, Any]:
+        """Where Telegram posts updates now, and its last delivery error (getWebhookInfo).
+
+        Telegram never tells the secret back; a wrong one shows as `last_error_message`."""
+        info = self._call(self._bot.get_webhook_info())
+        return json.loads(info.to_json())
+
     def delete_webhook(self) -> None:
         """Polling mode: Telegram refuses getUpdates while a webhook is set."""
         self._call(self._bot.delete_webhook())

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     channels: str = Field("sandbox", validation_alias=_env("ALLERVERS_CHANNELS"))
     spool_dir: Path = Field(Path("./var/spool"), validation_alias=_env("ALLERVERS_SPOOL_DIR"))
     log_level: str = Field("INFO", validation_alias=_env("ALLERVERS_LOG_LEVEL"))
+    # "json": one JSON object per log line, for a log collector (api/log_format.py).
+    log_format: Literal["text", "json"] = Field(
+        "text", validation_alias=_env("ALLERVERS_LOG_FORMAT")
+    )
+    # GET /metrics with `Authorization: Bearer <token>`; unset: from this machine only.
+    metrics_token: str | None = Field(None, validation_alias=_env("ALLERVERS_METRICS_TOKEN"))
     # Who writes to households (outreach.sending.identity): named in the first message.
     organisation_name: str = Field(
         DEMO_ORGANISATION, max_length=40, validation_alias=_env("ALLERVERS_ORGANISATION_NAME")
@@ -100,6 +106,10 @@ class Settings(BaseSettings):
     voice_forward_to: str = Field("", validation_alias=_env("ALLERVERS_VOICE_FORWARD_TO"))
     # Closed cases are anonymised this many months after the last contact (CNIL: 2 years).
     retention_months: int = Field(24, ge=1, validation_alias=_env("ALLERVERS_RETENTION_MONTHS"))
+    # The State's readers see fewer households than this as "< 5" (outreach.reports.cells).
+    small_cell_threshold: int = Field(
+        5, ge=2, le=50, validation_alias=_env("ALLERVERS_SMALL_CELL_THRESHOLD")
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from api import log_privacy
+from api import log_format, log_privacy
 from api.services import Services, build_services
 from messages import gettext
 from outreach.settings import SettingsError, load_settings
@@ -107,8 +107,10 @@ def serve(
 
 def _register_optional_commands() -> None:
     # Commands that live with their own concept register themselves here.
+    from api.cli import bilan as cli_bilan
     from api.cli import data as cli_data
     from api.cli import engine as cli_engine
+    from api.cli import ops as cli_ops
     from api.cli import privacy as cli_privacy
     from api.cli import team as cli_team
     from api.cli import web as cli_web
@@ -118,11 +120,14 @@ def _register_optional_commands() -> None:
     cli_engine.register(app)
     cli_web.register(app)
     cli_team.register(app)
+    cli_ops.register(app)
+    cli_bilan.register(app)
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     log_privacy.install()
+    log_format.install()  # ALLERVERS_LOG_FORMAT=json
     logging.getLogger("alembic").setLevel(logging.WARNING)
     # One line per scheduler tick every few seconds would drown everything else.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -2,7 +2,7 @@
 
 Point the Bot at it with TELEGRAM_API_BASE_URL=double.base_url (PTB's `base_url`). It answers
 the methods Aller-Vers uses (getMe, sendMessage, answerCallbackQuery, getUpdates, setWebhook,
-deleteWebhook) the way Telegram does, records every call, and can be told to fail:
+deleteWebhook, getWebhookInfo) the way Telegram does, records every call, and can be told to fail:
 bot blocked (403), flood control (429 with `parameters.retry_after`), chat not found (400),
 or to answer slowly (`latency`).
 
@@ -62,6 +62,10 @@ class TelegramDouble:
         self.token = token
         self.username = username
         self.latency = 0.0
+        # The webhook as set by setWebhook (url, secret_token) and the last delivery error
+        # Telegram would report (a test sets it: our webhook refused a wrong secret).
+        self.webhook: dict[str, Any] = {}
+        self.webhook_error: str | None = None
         self._state = _State()
         self._lock = threading.Condition()
         self._message_ids = itertools.count(1)
@@ -193,10 +197,27 @@ class TelegramDouble:
         return True
 
     def _api_setWebhook(self, params: dict[str, Any]) -> bool:
+        with self._lock:
+            self.webhook = {"url": params.get("url", ""), "secret": params.get("secret_token")}
+            self.webhook_error = None
         return True
 
     def _api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        with self._lock:
+            self.webhook = {}
         return True
+
+    def _api_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            info: dict[str, Any] = {
+                "url": self.webhook.get("url", ""),
+                "has_custom_certificate": False,
+                "pending_update_count": 0,
+            }
+            if self.webhook_error:
+                info["last_error_date"] = int(time.time()) - 60
+                info["last_error_message"] = self.webhook_error
+            return info
 
     def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         offset = params.get("offset")

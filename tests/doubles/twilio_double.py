@@ -6,6 +6,10 @@ GET /2010-04-01/Accounts/{sid}/Messages/{MessageSid}.json (fetch) the way Twilio
 account's Basic auth, records every create request, and can be told to fail: a Twilio error code
 with its HTTP status, a 429 with Retry-After, a 5xx with a non-JSON body, or to answer slowly.
 
+For `allervers doctor` and `providers configure` it also answers GET /Accounts/{sid}.json (the
+credentials check) and the account's IncomingPhoneNumbers (list by PhoneNumber, update by sid):
+`add_number(phone, sms_url=...)` gives the account a number, `numbers` shows their settings.
+
 It also plays Twilio's side of the status callbacks: `status_callback(sid, status, error_code)`
 gives the URL and parameters Twilio would post to the StatusCallback of that message; tests sign
 them with twilio's RequestValidator and post them to the app.
@@ -86,6 +90,7 @@ class _State:
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     failures_to: dict[str, Failure] = field(default_factory=dict)
+    numbers: dict[str, dict[str, Any]] = field(default_factory=dict)  # sid -> number
 
 
 class TwilioDouble:
@@ -130,7 +135,32 @@ class TwilioDouble:
         with self._lock:
             self._state.failures_to[address] = failure
 
+    def add_number(self, phone_number: str, **settings: str) -> str:
+        """Give the account a phone number (sms_url, voice_url, … as Twilio names them)."""
+        with self._lock:
+            sid = f"PN{next(self._sids):032x}"
+            self._state.numbers[sid] = {
+                "sid": sid,
+                "account_sid": self.account_sid,
+                "phone_number": phone_number,
+                "friendly_name": phone_number,
+                "sms_url": "",
+                "sms_method": "POST",
+                "voice_url": "",
+                "voice_method": "POST",
+                "status_callback": "",
+                "capabilities": {"sms": True, "voice": True, "mms": False},
+                **settings,
+            }
+            return sid
+
     # --- reading what happened --------------------------------------------------------------
+
+    @property
+    def numbers(self) -> dict[str, dict[str, Any]]:
+        """The account's numbers by E.164 value, with their webhook settings."""
+        with self._lock:
+            return {n["phone_number"]: dict(n) for n in self._state.numbers.values()}
 
     @property
     def calls(self) -> list[CreateCall]:
@@ -198,6 +228,54 @@ class TwilioDouble:
                 body = {"code": 20404, "message": "Not found", "status": 404}
                 return 404, body, {}
             return 200, _public(message), {}
+
+    def account(self) -> tuple[int, Any, dict]:
+        body = {
+            "sid": self.account_sid,
+            "friendly_name": "Compte fictif",
+            "status": "active",
+            "type": "Full",
+        }
+        return 200, body, {}
+
+    def list_numbers(self, query: dict[str, str]) -> tuple[int, Any, dict]:
+        wanted = query.get("PhoneNumber")
+        with self._lock:
+            found = [
+                dict(number)
+                for number in self._state.numbers.values()
+                if wanted is None or number["phone_number"] == wanted
+            ]
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/IncomingPhoneNumbers.json"
+        body = {
+            "incoming_phone_numbers": found,
+            "page": 0,
+            "page_size": 50,
+            "first_page_uri": uri,
+            "next_page_uri": None,
+            "previous_page_uri": None,
+            "uri": uri,
+            "start": 0,
+            "end": max(0, len(found) - 1),
+        }
+        return 200, body, {}
+
+    def update_number(self, sid: str, params: dict[str, str]) -> tuple[int, Any, dict]:
+        names = {
+            "SmsUrl": "sms_url",
+            "SmsMethod": "sms_method",
+            "VoiceUrl": "voice_url",
+            "VoiceMethod": "voice_method",
+            "StatusCallback": "status_callback",
+        }
+        with self._lock:
+            number = self._state.numbers.get(sid)
+            if number is None:
+                return 404, {"code": 20404, "message": "Not found", "status": 404}, {}
+            for key, value in params.items():
+                if key in names:
+                    number[names[key]] = value
+            return 200, dict(number), {}
 
     def _take_failure(self, to: str) -> Failure | None:
         failure = self._state.failures_to.get(to)
@@ -305,7 +383,9 @@ def _chunks(pieces: list[bytes], single: int, per_segment: int) -> int:
 
 
 def _handler_for(double: TwilioDouble) -> type[BaseHTTPRequestHandler]:
-    prefix = f"/{API_VERSION}/Accounts/{double.account_sid}/Messages"
+    account = f"/{API_VERSION}/Accounts/{double.account_sid}"
+    prefix = f"{account}/Messages"
+    numbers = f"{account}/IncomingPhoneNumbers"
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -316,6 +396,10 @@ def _handler_for(double: TwilioDouble) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length).decode("utf-8")
             if not double.authorised(self.headers.get("Authorization")):
                 return self._reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
+            if self.path.startswith(numbers + "/") and self.path.endswith(".json"):
+                params = dict(parse_qsl(body, keep_blank_values=True))
+                sid = self.path[len(numbers) + 1 : -len(".json")]
+                return self._reply(*double.update_number(sid, params))
             if self.path != prefix + ".json":
                 return self._reply(404, {"code": 20404, "message": "Not found", "status": 404})
             params = dict(parse_qsl(body, keep_blank_values=True))
@@ -330,7 +414,11 @@ def _handler_for(double: TwilioDouble) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             if not double.authorised(self.headers.get("Authorization")):
                 return self._reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
-            path = self.path.split("?", 1)[0]
+            path, _, query = self.path.partition("?")
+            if path == account + ".json":
+                return self._reply(*double.account())
+            if path == numbers + ".json":
+                return self._reply(*double.list_numbers(dict(parse_qsl(query))))
             if not (path.startswith(prefix + "/") and path.endswith(".json")):
                 return self._reply(404, {"code": 20404, "message": "Not found", "status": 404})
             self._reply(*double.fetch(path[len(prefix) + 1 : -len(".json")]))

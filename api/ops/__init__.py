@@ -1,0 +1,1 @@
+"""Operating an installation: doctor, provider setup, backups, metrics."""
