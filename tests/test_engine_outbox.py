@@ -284,13 +284,15 @@ def test_the_default_sequence_is_the_documented_one() -> None:
     sequence = load_sequence("first_contact", SEQUENCES_DIR)
     assert [(step.day, step.send or step.task) for step in sequence.steps] == [
         (0, "intro"),
+        (0, "letter"),
         (2, "reminder"),
         (4, "whatsapp_hello"),
         (7, "phone_call"),
         (10, "last_message"),
         (14, "door_knock"),
     ]
-    assert sequence.steps[2].channels == ("whatsapp",)
+    assert sequence.steps[3].channels == ("whatsapp",)
+    assert (sequence.steps[1].letter, sequence.steps[1].when) == (True, "no_mobile")
 
 
 @pytest.mark.parametrize(

@@ -193,6 +193,7 @@ KEPT_TEXT_COLUMNS = {
     "partner_info": {"kind", "means"},
     # codes and the keys of the facts shared (never the facts themselves)
     "referral": {"purpose", "status", "delivery", "fields", "return_state"},
+    "letter": {"kind", "template"},
 }
 # Cleared (or replaced) by anonymise, checked by the tests of this file.
 CLEARED_TEXT_COLUMNS = {
@@ -205,6 +206,7 @@ CLEARED_TEXT_COLUMNS = {
     "mediation_entry": {"note"},
     "partner_info": {"summary", "document_ref"},
     "referral": {"summary", "note", "answer", "token_hash", "code_hash"},  # tests/test_referrals
+    "letter": {"link"},  # tests/test_letters
 }
 DELETED_TABLES = {"person", "contact_point", "case_note", "diagnostic"}
 

@@ -186,6 +186,7 @@ def render_case(
                 "label": with_day(task_label(item.note or ""), item),
                 "created_at": item.created_at,
                 "outcomes": [(name, outcome_label(name)) for name in outcomes_for(item)],
+                "door_knock": item.note == "door_knock",
             }
             for item in open_tasks(session, case_id=case.id)
         ],

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outreach.clock import Clock
+from outreach.letters.batch import add_letter
 from outreach.models import Case, Message
 from outreach.models.outbox import Enrolment, OutboxItem
 from outreach.sending.channel import DeliveryError, ErrorKind, Outgoing
@@ -24,7 +25,8 @@ from outreach.sending.config import EngineConfig
 from outreach.sending.identity import Identity
 from outreach.sending.outbox import close, owned, release
 from outreach.sending.send_now import apply_consequences, claim, outgoing_for, record_failure
-from outreach.sequences.runner import advance, step_of
+from outreach.sequences.loader import SequenceStep
+from outreach.sequences.runner import advance, applies, step_of
 from outreach.sequences.steps import choose_route, render, write_message
 from outreach.team.tasks import create_task
 
@@ -138,11 +140,12 @@ def _start_step(
 ) -> Ready | str:
     now = dispatcher.clock.now()
     step = step_of(enrolment, item.step_index or 0)
-    if step.task is not None:
-        create_task(session, clock=dispatcher.clock, case_id=case.id, task=step.task)
-        close(item, now=now, status="done")
+    if not applies(step, case):
+        close(item, now=now, status="skipped", error=f"not for this household ({step.when})")
         advance(session, now=now, enrolment=enrolment, config=dispatcher.config)
-        return "task"
+        return "skipped"
+    if step.task is not None or step.letter:
+        return _paper_step(session, dispatcher, item, case, enrolment, step)
     route = choose_route(case, step, dispatcher.enabled, list(item.skip_channels or ()))
     if route is None:
         close(item, now=now, status="skipped", error="no usable channel")
@@ -167,6 +170,37 @@ def _start_step(
     item.message, item.channel = message, route.channel
     item.attempts += 1
     return Ready(item.id, message, in_session=False, charged=charged)
+
+
+def _paper_step(
+    session: Session,
+    dispatcher: Sender,
+    item: OutboxItem,
+    case: Case,
+    enrolment: Enrolment,
+    step: SequenceStep,
+) -> str:
+    """A step for people, not a channel: a task for the team, a letter in the print batch."""
+    now = dispatcher.clock.now()
+    if step.task is not None:
+        create_task(session, clock=dispatcher.clock, case_id=case.id, task=step.task)
+        outcome = "task"
+    else:
+        assert step.send is not None
+        letter = add_letter(
+            session,
+            clock=dispatcher.clock,
+            case=case,
+            template=step.send,
+            telegram_bot=dispatcher.telegram_bot,
+        )
+        outcome = "letter" if letter is not None else "skipped"
+    if outcome == "skipped":
+        close(item, now=now, status="skipped", error="no postal address")
+    else:
+        close(item, now=now, status="done")
+    advance(session, now=now, enrolment=enrolment, config=dispatcher.config)
+    return outcome
 
 
 def record_failure_of(

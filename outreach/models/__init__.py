@@ -17,6 +17,7 @@ from outreach.models.diagnostic import Diagnostic
 from outreach.models.events import CaseEvent
 from outreach.models.followup import CaseNote, EngagementStep
 from outreach.models.imports import CcapexExpectation, ImportBatch
+from outreach.models.letter import Letter
 from outreach.models.login import LoginSession
 from outreach.models.mediation import MediationEntry
 from outreach.models.messaging import (
@@ -59,6 +60,7 @@ __all__ = [
     "InboxItem",
     "Landlord",
     "LandlordOptOut",
+    "Letter",
     "LoginSession",
     "MediationEntry",
     "MeetingPlace",

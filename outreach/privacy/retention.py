@@ -43,6 +43,7 @@ from outreach.models import (
     ImportBatch,
     InboxItem,
     Landlord,
+    Letter,
     MediationEntry,
     Message,
     PartnerInfo,
@@ -354,6 +355,7 @@ def anonymise(session: Session, *, clock: Clock, case: Case, reason: str) -> Non
         .values(expires_at=now)
         .execution_options(synchronize_session=False)
     )
+    session.execute(update(Letter).where(Letter.case_id == case.id).values(link=None))
     case.updated_at = now
     existing = session.get(Anonymisation, case.id)
     if existing is None:

@@ -10,6 +10,9 @@ checks that every row has one).
 
 The domain does not import bot/: a row names its channel, and the composition root (api/wiring.py)
 maps that name to the class that sends.
+
+A postal letter is not a row: nothing sends it, reports its delivery or receives a reply on it. It
+is a sequence step of its own kind (outreach/letters says why).
 """
 
 from __future__ import annotations

@@ -13,8 +13,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from messages.letter_texts import LETTER_TEXTS
 from messages.sequence_texts import SEQUENCE_TEXTS, TASK_LABELS
 from outreach.sending.channels import DEFAULT_STEP_CHANNELS, SENDING_CHANNELS
+
+# `when = "..."`: the step runs only for the households it describes; otherwise it is skipped.
+CONDITIONS = ("no_mobile",)
 
 
 class SequenceError(ValueError):
@@ -25,13 +29,21 @@ class SequenceError(ValueError):
 class SequenceStep:
     day: int  # calendar days after day 0 (Europe/Paris wall clock)
     hours: float = 0.0  # extra elapsed hours after that day
-    send: str | None = None  # template name
+    send: str | None = None  # template name; a letter's (LETTER_TEXTS) goes to the print batch
     task: str | None = None  # team task type
     channels: tuple[str, ...] = ()
+    when: str | None = None  # CONDITIONS
+
+    @property
+    def letter(self) -> bool:
+        """A postal letter (outreach.letters), not a message on a channel."""
+        return self.send in LETTER_TEXTS
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["channels"] = list(self.channels)
+        if self.when is None:
+            del data["when"]  # snapshots of steps without a condition stay as they were
         return data
 
     @classmethod
@@ -83,7 +95,7 @@ def _step(filename: str, number: int, item: Any) -> SequenceStep:
     where = f"{filename}, step {number}"
     if not isinstance(item, dict):
         raise SequenceError(f"{where}: a step is a [[steps]] table")
-    unknown = set(item) - {"day", "hours", "send", "task", "channels"}
+    unknown = set(item) - {"day", "hours", "send", "task", "channels", "when"}
     if unknown:
         raise SequenceError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     day, hours = item.get("day", 0), item.get("hours", 0)
@@ -92,15 +104,24 @@ def _step(filename: str, number: int, item: Any) -> SequenceStep:
     send, task = item.get("send"), item.get("task")
     if (send is None) == (task is None):
         raise SequenceError(f'{where}: say either send = "template" or task = "type"')
-    if send is not None and send not in SEQUENCE_TEXTS:
+    if send is not None and send not in SEQUENCE_TEXTS and send not in LETTER_TEXTS:
         raise SequenceError(f"{where}: unknown template {send!r}")
     if task is not None and task not in TASK_LABELS:
         raise SequenceError(f"{where}: unknown task {task!r} ({', '.join(TASK_LABELS)})")
-    channels = tuple(item.get("channels") or (DEFAULT_STEP_CHANNELS if send else ()))
+    letter = send in LETTER_TEXTS
+    if letter and item.get("channels"):
+        raise SequenceError(f"{where}: a letter is posted, it names no channels")
+    when = item.get("when")
+    if when is not None and when not in CONDITIONS:
+        raise SequenceError(f"{where}: unknown condition {when!r} ({', '.join(CONDITIONS)})")
+    default = DEFAULT_STEP_CHANNELS if send and not letter else ()
+    channels = tuple(item.get("channels") or default)
     bad = [channel for channel in channels if channel not in SENDING_CHANNELS]
     if bad:
         raise SequenceError(f"{where}: unknown channel(s) {', '.join(map(str, bad))}")
-    return SequenceStep(day=day, hours=float(hours), send=send, task=task, channels=channels)
+    return SequenceStep(
+        day=day, hours=float(hours), send=send, task=task, channels=channels, when=when
+    )
 
 
 def _check_order(filename: str, steps: tuple[SequenceStep, ...]) -> None:

@@ -7,6 +7,10 @@ applies to the cases that enter afterwards.
 Timing: day 0 is the first opening of the sending window at or after enrolment. Step N is due
 `day` calendar days after day 0 at the same Paris wall-clock time (plus `hours`), then moved to
 the next opening of the sending window. Only the next step of an enrolment is in the outbox.
+
+Conditions: a step with `when` (the loader's CONDITIONS) is passed over, without an outbox row,
+when it does not apply to the household at its turn to be queued, and checked again when it is
+due (outreach.engine.attempts).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from outreach.casework import lifecycle
 from outreach.clock import Clock
+from outreach.letters.batch import has_mobile
 from outreach.models import Case
 from outreach.models.outbox import PRIORITY_BULK, Enrolment
 from outreach.sending.config import EngineConfig, load_engine_config
@@ -63,6 +68,10 @@ def enrol(
     )
     session.add(enrolment)
     session.flush()
+    _pass_over_steps_that_do_not_apply(enrolment, case)
+    if enrolment.next_step >= len(enrolment.steps):
+        enrolment.status, enrolment.finished_at = "finished", now
+        return enrolment
     _enqueue_step(session, now=now, enrolment=enrolment, window=window)
     lifecycle.advance(session, case=case, to="contacting", at=now)
     log.info("case %s entered sequence %s (%s)", case.id, sequence.name, sequence.version)
@@ -103,6 +112,10 @@ def advance(session: Session, *, now: datetime, enrolment: Enrolment, config: En
     if enrolment.status != "active":
         return
     enrolment.next_step += 1
+    if _has_conditions(enrolment):
+        case = session.get(Case, enrolment.case_id)
+        if case is not None:
+            _pass_over_steps_that_do_not_apply(enrolment, case)
     if enrolment.next_step >= len(enrolment.steps):
         enrolment.status = "finished"
         enrolment.finished_at = now
@@ -112,6 +125,24 @@ def advance(session: Session, *, now: datetime, enrolment: Enrolment, config: En
             lifecycle.advance(session, case=case, to="unreachable", at=now)
         return
     _enqueue_step(session, now=now, enrolment=enrolment, window=_send_window(config))
+
+
+def applies(step: SequenceStep, case: Case) -> bool:
+    """The step's condition (`when`) holds for this household now."""
+    if step.when == "no_mobile":
+        return not has_mobile(case)
+    return True
+
+
+def _has_conditions(enrolment: Enrolment) -> bool:
+    return any(step.get("when") for step in enrolment.steps[enrolment.next_step :])
+
+
+def _pass_over_steps_that_do_not_apply(enrolment: Enrolment, case: Case) -> None:
+    while enrolment.next_step < len(enrolment.steps) and not applies(
+        step_of(enrolment, enrolment.next_step), case
+    ):
+        enrolment.next_step += 1
 
 
 def stop_for_case(session: Session, *, now: datetime, case_id: int, reason: str) -> int:

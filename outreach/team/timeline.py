@@ -18,6 +18,7 @@ from outreach.casework.closing import outcome_label as closing_outcome_label
 from outreach.casework.lifecycle import OUT_OF_SCOPE_REASONS
 from outreach.conversation.timeline import consent_entries, decision_entries, visit_entries
 from outreach.landlords.mediation import kind_label as mediation_kind_label
+from outreach.letters.timeline import letter_entries
 from outreach.models import (
     AuditEvent,
     Case,
@@ -477,6 +478,7 @@ def _team_names(session: Session) -> dict[int, str]:
 SOURCES: tuple[TimelineSource, ...] = (
     message_entries,
     inbox_entries,
+    letter_entries,
     note_entries,
     step_entries,
     sequence_entries,

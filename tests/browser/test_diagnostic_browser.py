@@ -80,7 +80,7 @@ def test_a_worker_fills_the_diagnostic_through_a_network_cut(
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.goto("/agenda")
-    page.get_by_role("link", name=booked.reference).click()
+    page.locator(".agenda-visit", has_text=booked.reference).get_by_role("link").first.click()
 
     # The consent first, read out and agreed orally.
     consents = page.locator("#consents")
