@@ -21,12 +21,13 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from messages import gettext
+from outreach.sending.channels import channels_of
 from outreach.settings import DEFAULT_SECRET_KEY, MIN_SECRET_BITS, Settings, entropy_bits
 
 Status = Literal["ok", "warn", "fail", "skip"]
 MAX_CLOCK_SKEW_S = 5.0
 MIN_FREE_BYTES = 1 << 30  # 1 GiB for the spool and the imports' rejected rows
-TWILIO_CHANNELS = ("sms", "whatsapp", "voice")
+TWILIO_CHANNELS = channels_of("twilio")
 
 
 @dataclass(frozen=True)

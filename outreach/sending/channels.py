@@ -51,20 +51,23 @@ class ChannelSpec:
     # False: the channel only listens (the team's number answering calls); nothing is sent on
     # it, it needs no builder in api/wiring.py and is never tried for a message.
     sends: bool = True
+    # Whose account carries it ("twilio", "telegram"; "" for the simulated phone): what
+    # `allervers doctor` checks for it.
+    provider: str = ""
 
 
 CHANNELS: tuple[ChannelSpec, ...] = (
     ChannelSpec(
         "sms", "SMS", "phone", "phone_number", sms_capable=True, preference=2,
-        default_for_steps=True, rate="10/s",
+        default_for_steps=True, rate="10/s", provider="twilio",
     ),
     ChannelSpec(
         "whatsapp", "WhatsApp", "whatsapp", "phone_number", sms_capable=False, preference=3,
-        default_for_steps=True, rate="20/s",
+        default_for_steps=True, rate="20/s", provider="twilio",
     ),
     ChannelSpec(
         "telegram", "Telegram", "telegram", "chat_id", sms_capable=False, preference=1,
-        default_for_steps=True, deep_link=True, rate="25/s",
+        default_for_steps=True, deep_link=True, rate="25/s", provider="telegram",
     ),
     ChannelSpec(
         "sandbox", N_("sandbox"), "phone", "phone_number", sms_capable=True, preference=0,
@@ -72,7 +75,7 @@ CHANNELS: tuple[ChannelSpec, ...] = (
     ),
     ChannelSpec(
         "voice", N_("phone call"), "phone", "phone_number", sms_capable=False, preference=9,
-        sends=False,
+        sends=False, provider="twilio",
     ),
 )  # fmt: skip
 
@@ -97,6 +100,11 @@ SMS_CHANNELS: tuple[str, ...] = tuple(
 DEEP_LINK_CHANNELS: tuple[str, ...] = tuple(spec.name for spec in CHANNELS if spec.deep_link)
 # The default of ALLERVERS_RATE_LIMITS: "sms=10/s, whatsapp=20/s, telegram=25/s".
 DEFAULT_RATE_LIMITS = ", ".join(f"{spec.name}={spec.rate}" for spec in CHANNELS if spec.rate)
+
+
+def channels_of(provider: str) -> tuple[str, ...]:
+    """The channels a provider's account carries ("twilio": sms, whatsapp, voice)."""
+    return tuple(spec.name for spec in CHANNELS if spec.provider == provider)
 
 
 def channel_spec(name: str) -> ChannelSpec | None:
