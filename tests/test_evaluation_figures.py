@@ -18,8 +18,19 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
-from outreach.models import ConsentRecord, Diagnostic, EngagementStep, Message, TeamUser, Visit
+from outreach.models import (
+    Case,
+    ConsentRecord,
+    Diagnostic,
+    EngagementStep,
+    Message,
+    Partner,
+    Referral,
+    TeamUser,
+    Visit,
+)
 from outreach.reports.cells import Cells, csv_value, number, percent
 from outreach.reports.evaluation import Evaluation, evaluate
 from outreach.reports.headline import previous_period
@@ -218,3 +229,36 @@ def test_an_evaluator_sees_small_counts_as_fewer_than_five() -> None:
     assert evaluator.export([12, 3, 25.0, 1.5], kinds, bases) == [12, "<\u00a05", "masqué",
                                                                   "masqué"]  # fmt: skip
     assert evaluator.share(3, 40) == "masqué" and evaluator.share(10, 40) == "25\u00a0%"
+
+
+def test_orientations_by_partner_and_what_came_of_them(session, clock, five) -> None:
+    """A: oriented to the CAF (taken on) and to the ADIL twice (refused, then no answer);
+    D: oriented to the CAF (still waiting); B: a referral prepared but never sent (not counted)."""
+    ids = {case.reference: case.id for case in session.scalars(select(Case))}
+    refs = sorted(ids)
+    a, b, d = ids[refs[0]], ids[refs[1]], ids[refs[3]]
+    caf = Partner(name="CAF (test)", kind="caf", sector_codes=[], confirmed=False, active=True,
+                  created_at=MARCH, updated_at=MARCH)  # fmt: skip
+    adil = Partner(name="ADIL (test)", kind="adil", sector_codes=[], confirmed=False, active=True,
+                   created_at=MARCH, updated_at=MARCH)  # fmt: skip
+    session.add_all([caf, adil])
+    session.flush()
+    for case_id, partner, status, sent in (
+        (a, caf, "taken", True), (a, adil, "refused", True), (a, adil, "no_answer", True),
+        (d, caf, "received", True), (b, caf, "draft", False),
+    ):  # fmt: skip
+        session.add(
+            Referral(
+                case_id=case_id, partner_id=partner.id, purpose="caf", status=status,
+                delivery="link", fields=["identity"], wrong_codes=0, send_attempts=0,
+                sent_at=MARCH if sent else None, created_at=MARCH, updated_at=MARCH,
+            )
+        )  # fmt: skip
+    session.flush()
+    tables = _tables(_evaluate(session, clock, IndicatorFilters()))
+    by_partner = _all(tables["referrals"])
+    assert by_partner["CAF"] == 2 and by_partner["ADIL (conseil juridique)"] == 1
+    assert sum(by_partner.values()) == 3
+    # Households oriented: A, D; taken on: A; refused: A; no answer: A; waiting: D.
+    assert list(_all(tables["referral_results"]).values()) == [2, 1, 1, 1, 1]
+    assert [label for label, _ in tables["referral_results"].rows["sector"]] == ["Arras", "Lens"]

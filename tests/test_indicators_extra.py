@@ -134,8 +134,8 @@ def test_the_page_charts_them_and_the_exports_hold_them(web, sessions, clock, po
     ):
         for by in ("sector", "month"):
             assert f'<svg class="chart" id="chart-{key}-{by}"' in page.text
-    # The trend and the eight outcome and delay indicators come first (issue #17).
-    assert page.text.count('<svg class="chart"') == 3 + 7 * 2 + 1 + 8
+    # The trend and the ten outcome, orientation and delay indicators come first (issue #17).
+    assert page.text.count('<svg class="chart"') == 3 + 7 * 2 + 1 + 10
     assert "Délai médian de première réponse (heures)" in page.text
     exported = web.get("/indicators/export.csv")
     rows = list(csv.reader(io.StringIO(exported.text.lstrip("\ufeff")), delimiter=";"))
@@ -147,7 +147,7 @@ def test_the_page_charts_them_and_the_exports_hold_them(web, sessions, clock, po
     assert ["Segments SMS envoyés (coût)"] in rows
     assert ["Arras", "Tous les mois", "3", "6"] in rows
     book = load_workbook(io.BytesIO(web.get("/indicators/export.xlsx").content))
-    assert len(book.sheetnames) == 1 + 1 + 1 + 8 + 7 + 1  # … and the definitions
+    assert len(book.sheetnames) == 1 + 1 + 1 + 10 + 7 + 1  # … and the definitions
     [name] = [name for name in book.sheetnames if name.endswith("Visites et absences")]
     visits = [list(row) for row in book[name].iter_rows(values_only=True)]
     assert visits[0][0] == "Visites et absences"  # the title row

@@ -25,6 +25,8 @@ from outreach.models import (
     Diagnostic,
     EngagementStep,
     Message,
+    Partner,
+    Referral,
     Sector,
     TeamUser,
     Visit,
@@ -51,6 +53,8 @@ class CaseFacts:
     dates: dict[str, date | None] = field(default_factory=dict)  # the procedure's dated acts
     steps: list[tuple[str, str]] = field(default_factory=list)  # démarches: (kind, status)
     causes: list[str] = field(default_factory=list)  # causes of the arrears (diagnostic)
+    # Referrals sent to partners: (kind of partner, where the referral stands).
+    referrals: list[tuple[str, str]] = field(default_factory=list)
 
 
 def load(session: Session, *, user: TeamUser, filters: IndicatorFilters) -> list[CaseFacts]:
@@ -130,6 +134,7 @@ def load(session: Session, *, user: TeamUser, filters: IndicatorFilters) -> list
         )
     _add_steps(session, facts, ids)
     _add_diagnostics(session, facts, ids)
+    _add_referrals(session, facts, ids)
     return list(facts.values())
 
 
@@ -144,6 +149,18 @@ def _add_steps(session: Session, facts: dict[int, CaseFacts], ids: Any) -> None:
     for case_id, kind, status in session.execute(query):
         if case_id in facts:
             facts[case_id].steps.append((kind, status))
+
+
+def _add_referrals(session: Session, facts: dict[int, CaseFacts], ids: Any) -> None:
+    """Referrals that went to a partner (a draft, or one the household declined, did not)."""
+    query = (
+        select(Referral.case_id, Partner.kind, Referral.status)
+        .join(Partner, Partner.id == Referral.partner_id)
+        .where(Referral.sent_at.is_not(None), Referral.case_id.in_(ids))
+    )
+    for case_id, kind, status in session.execute(query):
+        if case_id in facts:
+            facts[case_id].referrals.append((kind, status))
 
 
 def _add_diagnostics(session: Session, facts: dict[int, CaseFacts], ids: Any) -> None:

@@ -93,6 +93,22 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
         N_("Households to whom at least one message went out and who never answered."),
     ),
     (
+        N_("Orientations, by partner"),
+        N_(
+            "Households the team oriented to each kind of partner: a referral sent with the "
+            "household's consent to share with that partner (a household can be oriented to "
+            "several)."
+        ),
+    ),
+    (
+        N_("What came of the orientations"),
+        N_(
+            "Households oriented, then those with an orientation taken on by the partner, "
+            "refused, left without an answer (as the team recorded it), or still waiting for the "
+            "answer."
+        ),
+    ),
+    (
         N_("Causes of the arrears (diagnostics)"),
         N_("Causes recorded in the submitted diagnostics; a household can give several."),
     ),

@@ -19,6 +19,8 @@ from outreach.casework.closing import OUTCOMES, outcome_label
 from outreach.casework.diagnostic_form import current_form
 from outreach.casework.procedure import STAGE_DATES
 from outreach.models.case import STAGES
+from outreach.models.partner import PARTNER_KINDS
+from outreach.partners.directory import kind_label as partner_kind_label
 from outreach.reports.breakdowns import Cohort, breakdown
 from outreach.reports.facts import CaseFacts
 from outreach.reports.headline import FAVOURABLE
@@ -45,6 +47,8 @@ def outcome_tables(cohort: Cohort) -> list[Table]:
         stages(cohort, at_close=True),
         unreachable(cohort),
         causes(cohort),
+        referrals_by_partner(cohort),
+        referral_results(cohort),
     ]
 
 
@@ -80,6 +84,49 @@ def steps(cohort: Cohort, *, done: bool) -> Table:
     def measure(cases: list[CaseFacts]) -> list[int | float | None]:
         found = Counter(kind for case in cases for kind in wanted.get(case.id, ()))
         return [found[kind.key] for kind in kinds]
+
+    return breakdown(table, cohort, measure)
+
+
+def referrals_by_partner(cohort: Cohort) -> Table:
+    """Households oriented to each kind of partner (a referral sent to it)."""
+    columns = [partner_kind_label(kind) for kind in PARTNER_KINDS]
+    table = Table("referrals", N_("Orientations, by partner"), columns)
+    table.charted = list(range(len(columns)))
+
+    def measure(cases: list[CaseFacts]) -> list[int | float | None]:
+        found = Counter(kind for case in cases for kind in {kind for kind, _ in case.referrals})
+        return [found[kind] for kind in PARTNER_KINDS]
+
+    return breakdown(table, cohort, measure)
+
+
+# What came of a referral, as the team recorded it.
+REFERRAL_RESULTS = ("taken", "refused", "no_answer", "waiting")
+
+
+def referral_results(cohort: Cohort) -> Table:
+    """Households oriented, and what came of their orientations: taken on by the partner,
+    refused, no answer, or still waiting (sent or opened, not answered yet)."""
+    columns = [
+        gettext("Households oriented"),
+        gettext("taken on by the partner"),
+        gettext("refused by the partner"),
+        gettext("no answer"),
+        gettext("waiting for the answer"),
+    ]
+    table = Table("referral_results", N_("What came of the orientations"), columns)
+    table.charted = list(range(1, len(columns)))
+
+    def result(status: str) -> str:
+        return status if status in ("taken", "refused", "no_answer") else "waiting"
+
+    def measure(cases: list[CaseFacts]) -> list[int | float | None]:
+        oriented = [case for case in cases if case.referrals]
+        found = Counter(
+            key for case in oriented for key in {result(status) for _, status in case.referrals}
+        )
+        return [len(oriented), *(found[key] for key in REFERRAL_RESULTS)]
 
     return breakdown(table, cohort, measure)
 
