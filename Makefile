@@ -7,7 +7,7 @@ PORT ?= 8000
 # third worker fills those waits (2 cores: 245 s with 3 workers, 300 s with 2).
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
 
-.PHONY: run test lint bench clean-venv browser pdf-tools deploy-tools
+.PHONY: run test lint bench fuzz clean-venv browser pdf-tools deploy-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ run: $(VENV)/.installed-run
 
 test: $(VENV)/.installed browser pdf-tools deploy-tools
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+
+# For whoever changes the JSON API: schemathesis, every phase and check, 500 examples per
+# operation, a new seed each run (FUZZ_SEED=n repeats one). tests/fuzz/deep.py says more.
+fuzz: $(VENV)/.installed
+	$(BIN)/python -m tests.fuzz.deep
 
 # The browser tests drive Debian's Chromium. Install it when we can (root with apt-get);
 # otherwise the browser tests skip with a loud reason (and fail in CI).

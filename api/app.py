@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from api import request_log, web
+from api.allowed_methods import AllowedMethods
 from api.body_limit import BodyLimit
 from api.routes import audit as audit_api
 from api.routes import (
     cases,
     ccapex_returns,
+    contract,
     events,
     health,
     inbox,
@@ -66,6 +67,7 @@ def create_app(
     request_log.install(app)
     https = services.settings.public_url.startswith("https://")
     app.add_middleware(SecurityHeaders, https=https)
+    app.add_middleware(AllowedMethods, router=app.router)  # a 405 lists every method
     app.add_middleware(BodyLimit)  # added last: the outermost, before any route reads a body
     health.install(app)  # /healthz, /readyz, /metrics and the webhooks' latency
     app.include_router(cases.router)
@@ -90,31 +92,8 @@ def create_app(
     # Dev-only simulated phone: mounted only when the sandbox channel is on, never in production.
     sandbox.install(app, services.settings)
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="static")
-    _document_error_details(app)
+    contract.document(app)  # errors, security, closed lists: api/routes/contract.py
     return app
-
-
-def _document_error_details(app: FastAPI) -> None:
-    """A 422's `detail` is FastAPI's list of validation errors or a route's own message.
-
-    Routes refuse well-formed but meaningless input with `HTTPException(422, detail="...")`
-    (an unknown status, an empty message): the published schema says so, clients can rely on it.
-    """
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = generate()
-            error = schema.get("components", {}).get("schemas", {}).get("HTTPValidationError")
-            if error is not None:
-                listed = {k: v for k, v in error["properties"]["detail"].items() if k != "title"}
-                error["properties"]["detail"] = {
-                    "title": "Detail",
-                    "anyOf": [listed, {"type": "string"}],
-                }
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _with_spool_replay(inner: Lifespan | None) -> Lifespan:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Path, Request, status
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic_core import core_schema
 from sqlalchemy.orm import Session
 
 from api.services import Services
@@ -38,9 +40,34 @@ def get_session(request: Request, services: ServicesDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 # The largest row id a database can hold (SQLite INTEGER, PostgreSQL bigint): a larger id in a
-# URL is a 422, not an overflow in the driver (a 500).
+# URL, or one below 1, is a 422 with a French message, not an overflow in the driver (a 500).
 MAX_ROW_ID = 2**63 - 1
-RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+ID_OUT_OF_RANGE = N_("An id is a whole number between 1 and {largest}.")
+
+
+class IdRange:
+    """Pydantic metadata for a row id: checked with a French message, bounds in the schema."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(_in_range, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        return {**handler(schema), "minimum": 1, "maximum": MAX_ROW_ID}
+
+
+def _in_range(value: int) -> int:
+    if not 1 <= value <= MAX_ROW_ID:
+        raise ValueError(gettext(ID_OUT_OF_RANGE, largest=MAX_ROW_ID))
+    return value
+
+
+Id = Annotated[int, IdRange()]
+"""Every id the API reads, in a path, a query or a body."""
+RowId = Annotated[Id, Path()]
 
 
 def get_current_user(request: Request, session: SessionDep, services: ServicesDep) -> TeamUser:

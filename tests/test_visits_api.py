@@ -86,11 +86,20 @@ def test_it_filters_by_period_and_worker(client, sessions, clock, auth) -> None:
     assert [item["id"] for item in morning["items"]] == [ids[1]]
 
 
-def test_it_refuses_a_period_that_ends_before_it_starts(client, sessions, clock, auth) -> None:
+def test_a_period_that_ends_before_it_starts_is_empty(client, sessions, clock, auth) -> None:
+    # It was a 422 the schema did not announce (issue #22): an empty range has no visit.
+    _agenda(sessions, clock)
     response = client.get("/api/visits?from=2026-03-20&to=2026-03-10", headers=auth)
 
-    assert response.status_code == 422
-    assert response.json()["detail"].startswith("La période doit finir après son début")
+    assert response.status_code == 200
+    assert response.json()["items"] == []
+
+
+def test_a_period_longer_than_a_year_is_cut_to_366_days(client, auth) -> None:
+    response = client.get("/api/visits?from=2026-01-01&to=2199-12-31", headers=auth)
+
+    assert response.status_code == 200
+    assert response.json()["end"] == "2027-01-01T23:00:00Z"  # 366 days after Paris midnight
 
 
 def test_it_hides_cancelled_visits_unless_asked(client, sessions, clock, auth) -> None:

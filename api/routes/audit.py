@@ -15,12 +15,14 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 
-from api.deps import MAX_ROW_ID, CurrentUser, ServicesDep, SessionDep
+from api.deps import CurrentUser, Id, ServicesDep, SessionDep
+from api.routes.contract import CsvResponse
 from api.routes.params import Instant
 from messages import gettext
 from outreach import audit
 from outreach.models import AuditEvent, TeamUser
 from outreach.spreadsheet import SafeCsvWriter
+from outreach.text_input import Line
 
 router = APIRouter(prefix="/api", tags=["audit"])
 
@@ -82,9 +84,9 @@ def _public(event: AuditEvent) -> AuditEventPublic:
     )
 
 
-CaseQ = Annotated[int | None, Query(alias="case", le=MAX_ROW_ID)]
-ActorQ = Annotated[int | None, Query(le=MAX_ROW_ID)]
-ActionQ = Annotated[str | None, Query(max_length=64)]
+CaseQ = Annotated[Id | None, Query(alias="case")]
+ActorQ = Annotated[Id | None, Query()]
+ActionQ = Annotated[Line | None, Query(max_length=64)]
 FromQ = Annotated[Instant | None, Query(alias="from")]
 ToQ = Annotated[Instant | None, Query(alias="to")]
 
@@ -113,7 +115,7 @@ def audit_index(
     return AuditPagePublic(items=items, total=total, page=page, per_page=per_page)
 
 
-@router.get("/audit.csv")
+@router.get("/audit.csv", response_class=CsvResponse)
 def audit_csv(
     session: SessionDep,
     services: ServicesDep,
@@ -143,9 +145,8 @@ def audit_csv(
             ]
         )
     audit.record(session, clock=services.clock, actor=user, action="audit.export", count=len(rows))
-    return Response(
+    return CsvResponse(
         buffer.getvalue(),
-        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
     )
 

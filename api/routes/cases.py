@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
+from api.routes.contract import CONFLICT, closed_list
 from api.routes.schemas import (
     CaseDetailPublic,
     CaseListPublic,
@@ -24,18 +25,21 @@ from api.routes.schemas import (
     WorkerPublic,
 )
 from api.services import Services
+from api.web.labels import STAGE_LABELS
 from messages import gettext
 from outreach import audit
 from outreach.cases import CaseFilters, case_exists, get_case, list_cases
 from outreach.casework.closing import ClosingError, close, reopen
 from outreach.casework.diagnostic import summary as diagnostic_summary
+from outreach.casework.lifecycle import STATUS_LABELS
 from outreach.casework.procedure import Deadline, paris_today
 from outreach.casework.summary import summarise
 from outreach.models import CASE_STATUSES, STAGES, Case, TeamUser
+from outreach.text_input import Line
 
 router = APIRouter(prefix="/api", tags=["cases"])
 
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
 @router.get("/cases", response_model=CaseListPublic)
@@ -43,11 +47,11 @@ def cases_index(
     session: SessionDep,
     services: ServicesDep,
     user: CurrentUser,
-    status: Annotated[str | None, Query(description=f"one of {', '.join(CASE_STATUSES)}")] = None,
-    sector: Annotated[str | None, Query(max_length=64)] = None,
-    stage: Annotated[str | None, Query(description=f"one of {', '.join(STAGES)}")] = None,
+    status: Annotated[str | None, Query(json_schema_extra=closed_list(STATUS_LABELS))] = None,
+    sector: Annotated[Line | None, Query(max_length=64)] = None,
+    stage: Annotated[str | None, Query(json_schema_extra=closed_list(STAGE_LABELS))] = None,
     month: Annotated[str | None, Query(pattern=MONTH)] = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[Line | None, Query(max_length=200)] = None,
     opted_out: bool | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -88,7 +92,7 @@ def case_show(
 @router.post(
     "/cases/{case_id}/close",
     response_model=CaseDetailPublic,
-    responses={409: {"description": "Already closed, a visit still booked, or a bad outcome."}},
+    responses=CONFLICT,
 )
 def case_close(
     case_id: RowId,
@@ -116,7 +120,7 @@ def case_close(
 @router.post(
     "/cases/{case_id}/reopen",
     response_model=CaseDetailPublic,
-    responses={409: {"description": "Not closed, or anonymised."}},
+    responses=CONFLICT,
 )
 def case_reopen(
     case_id: RowId,

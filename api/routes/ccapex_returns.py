@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path
 from fastapi.responses import Response
 
 from api.deps import CurrentUser, ServicesDep, SessionDep
+from api.routes.cases import MONTH
+from api.routes.contract import CsvResponse, XlsxResponse
 from messages import gettext
 from outreach import audit
 from outreach.ccapex import monthly_return
@@ -14,7 +18,7 @@ from outreach.ccapex.monthly_return import ReturnError
 
 router = APIRouter(prefix="/api", tags=["ccapex"])
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XlsxResponse.media_type
 
 
 def download(body: bytes, *, month: str, kind: str) -> Response:
@@ -37,9 +41,17 @@ def build(session: SessionDep, *, month: str, kind: str) -> bytes:
     )
 
 
-@router.get("/ccapex-returns/{month}.{kind}")
+@router.get(
+    "/ccapex-returns/{month}.{kind}",
+    response_class=CsvResponse,
+    responses={200: {"content": {XlsxResponse.media_type: {}}}},
+)
 def ccapex_return(
-    month: str, kind: str, session: SessionDep, services: ServicesDep, user: CurrentUser
+    month: Annotated[str, Path(pattern=MONTH)],
+    kind: Annotated[str, Path(json_schema_extra={"enum": ["csv", "xlsx"]})],
+    session: SessionDep,
+    services: ServicesDep,
+    user: CurrentUser,
 ) -> Response:
     """Every case the CCAPEX transferred in `month` (YYYY-MM), with what happened since."""
     if not user.is_coordinator:

@@ -22,6 +22,8 @@ from outreach.team import events
 
 router = APIRouter(prefix="/api", tags=["events"])
 
+CURSOR = r"^[0-9]{1,19}-[0-9]{1,19}$"
+
 
 class EventPublic(BaseModel):
     id: int
@@ -44,7 +46,7 @@ def events_feed(
     services: ServicesDep,
     user: CurrentUser,
     after: Annotated[
-        str, Query(max_length=41, description="the `next` of the previous answer")
+        str, Query(pattern=CURSOR, description="the `next` of the previous answer")
     ] = events.START,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventFeedPublic:

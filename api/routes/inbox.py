@@ -14,9 +14,11 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 
 from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
+from api.routes.contract import closed_list
 from messages import gettext
 from outreach import audit
 from outreach.team.inbox import KIND_LABELS, list_open, mark_handled
+from outreach.text_input import Line
 
 router = APIRouter(prefix="/api", tags=["inbox"])
 
@@ -47,8 +49,8 @@ def inbox_index(
     session: SessionDep,
     services: ServicesDep,
     user: CurrentUser,
-    kind: Annotated[str | None, Query(description=f"one of {', '.join(KIND_LABELS)}")] = None,
-    sector: Annotated[str | None, Query(max_length=64, description="a sector code")] = None,
+    kind: Annotated[str | None, Query(json_schema_extra=closed_list(KIND_LABELS))] = None,
+    sector: Annotated[Line | None, Query(max_length=64, description="a sector code")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> InboxListPublic:
     if kind is not None and kind not in KIND_LABELS:

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
+from api.routes.contract import CONFLICT
 from api.routes.messages import _visible_case
 from api.services import Services
 from outreach import audit
@@ -53,7 +54,10 @@ class LandlordConsentPublic(BaseModel):
 
 
 @router.post(
-    "/cases/{case_id}/landlord-message", response_model=LandlordMessagePublic, status_code=201
+    "/cases/{case_id}/landlord-message",
+    response_model=LandlordMessagePublic,
+    status_code=201,
+    responses=CONFLICT,
 )
 def send_landlord_message(
     case_id: RowId,

@@ -19,13 +19,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
+from api.routes.contract import CONFLICT
 from api.services import Services
 from messages import gettext
 from outreach import audit
 from outreach.cases import case_exists, get_case
 from outreach.models import Case, Message, TeamUser
 from outreach.sending.send_now import NotSendable, claim, outgoing_for, send_claimed
-from outreach.team.messages import MessageRefused, TeamMessage, write_to_household
+from outreach.team.messages import MAX_LENGTH, MessageRefused, TeamMessage, write_to_household
+from outreach.text_input import FilledText
 
 router = APIRouter(prefix="/api", tags=["messages"])
 
@@ -33,7 +35,7 @@ WAITING = frozenset({"pending", "sending"})
 
 
 class TeamMessageCreate(BaseModel):
-    body: str = Field(max_length=10_000)
+    body: FilledText = Field(max_length=MAX_LENGTH)
 
 
 class MessagePublic(BaseModel):
@@ -75,8 +77,10 @@ class MessageListPublic(BaseModel):
     responses={
         202: {
             "description": "Kept pending: after a temporary failure (retried later), or written"
-            " outside the reply window (sent when it opens, at `send_at`)."
-        }
+            " outside the reply window (sent when it opens, at `send_at`).",
+            "model": SentMessagePublic,
+        },
+        **CONFLICT,
     },
 )
 def send_team_message(

@@ -8,21 +8,25 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
 from api.routes.messages import _visible_case
 from api.web.templating import templates
-from messages import gettext
+from messages import N_, gettext
 from outreach import audit
 from outreach.models import Case, TeamUser
 from outreach.privacy.rights import ERASE_CONFIRMATION, ErasureNotConfirmed, erase_case, export_case
 
 router = APIRouter(prefix="/api", tags=["rights"])
 
+NOT_CONFIRMED = N_("Type {word} to confirm the erasure.")
+
 
 class ErasureRequest(BaseModel):
-    confirmation: str  # the word EFFACER
+    confirmation: str = Field(
+        description="the word EFFACER", json_schema_extra={"enum": [ERASE_CONFIRMATION]}
+    )
 
 
 class ErasurePublic(BaseModel):
@@ -93,7 +97,5 @@ def erase(
             session, clock=services.clock, case=case, actor=user, confirmation=payload.confirmation
         )
     except ErasureNotConfirmed:
-        raise HTTPException(
-            422, detail=f"Tapez {ERASE_CONFIRMATION} pour confirmer l'effacement."
-        ) from None
+        raise HTTPException(422, detail=gettext(NOT_CONFIRMED, word=ERASE_CONFIRMATION)) from None
     return ErasurePublic(case_id=case.id, erased=True)

@@ -7,7 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from api.routes.contract import closed_list
+from outreach.casework.closing import MAX_COMMENT, OUTCOMES
 from outreach.models import Sector
+from outreach.text_input import FilledText, Text
 
 
 class ContactPointPublic(BaseModel):
@@ -176,16 +179,12 @@ class CaseDetailPublic(CasePublic):
 
 
 class CloseCase(BaseModel):
-    outcome: str = Field(
-        description="kept_home, repayment_plan, debt_cleared, rehoused, referred,"
-        " refused, unreachable, moved_out, evicted or other",
-        max_length=30,
-    )
-    comment: str = Field(default="", max_length=2000)
+    outcome: str = Field(description="how the case ends", json_schema_extra=closed_list(OUTCOMES))
+    comment: Text = Field(default="", max_length=MAX_COMMENT)
 
 
 class ReopenCase(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: FilledText = Field(max_length=MAX_COMMENT)
 
 
 class CaseListPublic(BaseModel):

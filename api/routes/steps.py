@@ -14,11 +14,17 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentUser, RowId, ServicesDep, SessionDep
+from api.routes.contract import closed_list
+from api.routes.params import Day
 from messages import gettext
 from outreach import audit
 from outreach.cases import case_exists, get_case
+from outreach.casework import step_kinds
 from outreach.models import Case, TeamUser
 from outreach.team.followup import (
+    MAX_DETAIL_LENGTH,
+    STEP_ACTOR_LABELS,
+    STEP_STATUS_LABELS,
     FollowupError,
     StepChange,
     add_step,
@@ -29,25 +35,36 @@ from outreach.team.followup import (
     steps_for,
     update_step,
 )
+from outreach.text_input import Text
 
 router = APIRouter(prefix="/api", tags=["steps"])
 
 
+def _kind_labels() -> dict[str, str]:
+    return {kind.key: kind.label for kind in step_kinds.step_kinds()}
+
+
+Detail = Annotated[Text | None, Field(max_length=MAX_DETAIL_LENGTH)]
+KIND = closed_list(_kind_labels)
+STATUS = closed_list(STEP_STATUS_LABELS)
+ACTOR = closed_list(STEP_ACTOR_LABELS)
+
+
 class StepCreate(BaseModel):
-    kind: str = Field(max_length=30)
-    due_date: date | None = None
-    detail: str | None = Field(default=None, max_length=2000)
-    objective: str | None = Field(default=None, max_length=2000)
-    actor: str = Field(default="household", max_length=20, description="household, team or partner")
+    kind: str = Field(json_schema_extra=KIND)
+    due_date: Day | None = None
+    detail: Detail = None
+    objective: Detail = None
+    actor: str = Field(default="household", json_schema_extra=ACTOR)
 
 
 class StepUpdate(BaseModel):
-    status: str | None = Field(default=None, max_length=20)
-    due_date: date | None = None
-    detail: str | None = Field(default=None, max_length=2000)
-    objective: str | None = Field(default=None, max_length=2000)
-    actor: str | None = Field(default=None, max_length=20)
-    result: str | None = Field(default=None, max_length=2000)
+    status: str | None = Field(default=None, json_schema_extra=STATUS)
+    due_date: Day | None = None
+    detail: Detail = None
+    objective: Detail = None
+    actor: str | None = Field(default=None, json_schema_extra=ACTOR)
+    result: Detail = None
 
 
 class StepPublic(BaseModel):

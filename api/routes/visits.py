@@ -14,7 +14,8 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import AliasPath, BaseModel, BeforeValidator, ConfigDict, Field
 
-from api.deps import MAX_ROW_ID, CurrentUser, RowId, ServicesDep, SessionDep
+from api.deps import CurrentUser, Id, RowId, ServicesDep, SessionDep
+from api.routes.contract import CONFLICT
 from api.routes.params import Day, Instant
 from api.routes.schemas import sector_code
 from messages import N_, gettext
@@ -32,7 +33,6 @@ DEFAULT_DAYS = 14
 MAX_DAYS = 366
 NOT_FOUND = N_("Visit not found.")
 NOT_YOURS = N_("This visit is not in your sectors.")
-BAD_PERIOD = N_("The period must end after it starts and last at most {days} days.")
 VISIT_ERRORS = {
     VisitError.CANCELLED: N_("This visit was cancelled."),
     VisitError.NOT_STARTED: N_("This visit has not started yet."),
@@ -100,21 +100,26 @@ def visits_index(
     end: Annotated[
         Day | Instant | None, Query(alias="to", description="a date (included) or a datetime")
     ] = None,
-    worker: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)] = None,
+    worker: Annotated[Id | None, Query()] = None,
     include_cancelled: bool = False,
 ) -> VisitListPublic:
+    """The visits starting in the period. A period that ends before it starts is empty; one
+    longer than a year is cut to its first 366 days (`end` says where it stopped)."""
     now = services.clock.now()
     first = _instant(start, now.astimezone(PARIS).date())
     last = _instant(end, None, day_end=True) if end is not None else first + timedelta(DEFAULT_DAYS)
-    if last <= first or last - first > timedelta(days=MAX_DAYS):
-        raise HTTPException(422, detail=gettext(BAD_PERIOD, days=MAX_DAYS))
-    visits = visits_between(
-        session,
-        start=first,
-        end=last,
-        worker_id=worker,
-        viewer=user,
-        include_cancelled=include_cancelled,
+    last = max(first, min(last, first + timedelta(days=MAX_DAYS)))
+    visits = (
+        visits_between(
+            session,
+            start=first,
+            end=last,
+            worker_id=worker,
+            viewer=user,
+            include_cancelled=include_cancelled,
+        )
+        if last > first
+        else []
     )
     audit.record(
         session,
@@ -128,7 +133,7 @@ def visits_index(
     )
 
 
-@router.post("/visits/{visit_id}/no-show", response_model=VisitPublic)
+@router.post("/visits/{visit_id}/no-show", response_model=VisitPublic, responses=CONFLICT)
 def visit_no_show(
     visit_id: RowId, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> VisitPublic:
@@ -136,7 +141,7 @@ def visit_no_show(
     return _record(lambda: mark_no_show(session, clock=services.clock, visit=visit, actor=user))
 
 
-@router.post("/visits/{visit_id}/held", response_model=VisitPublic)
+@router.post("/visits/{visit_id}/held", response_model=VisitPublic, responses=CONFLICT)
 def visit_held(
     visit_id: RowId, session: SessionDep, services: ServicesDep, user: CurrentUser
 ) -> VisitPublic:

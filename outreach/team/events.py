@@ -51,6 +51,7 @@ KINDS = (
     "referral.answered",
 )
 START = "0-0"
+_LARGEST = 2**63 - 1  # SQLite INTEGER, PostgreSQL bigint
 _CURSOR = re.compile(r"^(\d{1,19})-(\d{1,19})$")
 
 
@@ -85,10 +86,12 @@ def _this_transaction(session: Session) -> Any:
 
 
 def parse_cursor(value: str) -> tuple[int, int]:
+    """(txid, id); a number past the largest a database holds is read as that largest: such a
+    cursor is after every event, not an error."""
     found = _CURSOR.fullmatch(value.strip())
-    if not found or max(int(found.group(1)), int(found.group(2))) > 2**63 - 1:
+    if not found:
         raise CursorError(value)
-    return int(found.group(1)), int(found.group(2))
+    return min(int(found.group(1)), _LARGEST), min(int(found.group(2)), _LARGEST)
 
 
 def feed(
