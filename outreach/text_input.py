@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
-from pydantic_core import core_schema
+from pydantic_core import PydanticCustomError, core_schema
 
 from messages import N_, gettext
 
@@ -88,7 +88,10 @@ class TextRule:
         return published
 
     def _check(self, value: str) -> str:
-        return check(value, multiline=self.multiline, required=self.required)
+        try:
+            return check(value, multiline=self.multiline, required=self.required)
+        except ValueError as error:  # the French reason alone, without pydantic's prefix
+            raise PydanticCustomError("text_refused", str(error)) from None
 
 
 Line = Annotated[str, TextRule()]

@@ -109,6 +109,9 @@ def _links_by_name(sessions) -> dict[str, str]:  # type: ignore[no-untyped-def]
         return {case.people[0].last_name.upper(): letter.link for letter, case in rows}
 
 
+# The paper is the same whatever the database: rendered once, on SQLite (tests/test_letters.py
+# runs the batch's logic on both databases).
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_batch_of_30_letters_puts_each_address_in_the_window_with_its_own_qr_code(
     web, sessions, clock, double, tmp_path
 ) -> None:

@@ -206,7 +206,7 @@ def test_it_finds_the_charts_on_the_indicators_page(page: Page, live_server: Liv
     charts = page.locator("svg.chart[role='img']")
     # The trend, the funnel (all, by sector, by month), the eight outcome and delay indicators,
     # then each outreach indicator by sector and by month.
-    expect(charts).to_have_count(1 + 3 + 8 + 7 * 2)
+    expect(charts).to_have_count(1 + 3 + 10 + 7 * 2)
     expect(page.locator("#chart-overall rect").first).to_be_visible()
     assert page.locator("#chart-sector title").first.text_content() == "Entonnoir par secteur"
     screenshot(page, "indicators")
