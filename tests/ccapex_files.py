@@ -49,7 +49,7 @@ def row(**values: str) -> dict[str, str]:
         "date_audience": "",
         "montant_dette": "1 234,56 €",
         "bailleur_nom": "SCI Fictive",
-        "bailleur_telephone": "03 65 71 00 01",
+        "bailleur_telephone": "03 53 01 00 01",
         "bailleur_email": "bailleur@example.org",
         "langue": "fr",
     }

@@ -54,5 +54,5 @@ def smtp_settings(port: int) -> dict[str, object]:
         "ALLERVERS_SMTP_PORT": port,
         "ALLERVERS_SMTP_FROM": "equipe-mobile@example.org",
         "ALLERVERS_SMTP_STARTTLS": False,
-        "ALLERVERS_TEAM_CONTACT": "03 65 71 00 00",
+        "ALLERVERS_TEAM_CONTACT": "03 53 01 00 00",
     }

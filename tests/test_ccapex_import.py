@@ -88,7 +88,7 @@ def test_it_imports_a_full_row_with_everything_in_its_place(
         [
             row(
                 telephone="+33 (0)6 39 98 00 01",
-                telephone2="03 65 71 00 02",
+                telephone2="03 53 01 00 02",
                 etape="Assignation",
                 date_assignation="2026-02-20",
                 date_audience="16/04/2026",
@@ -127,12 +127,12 @@ def test_it_imports_a_full_row_with_everything_in_its_place(
             (c.kind, c.value, c.line_type, c.sms_capable, c.position) for c in case.contact_points
         ] == [
             ("phone", "+33639980001", "mobile", True, 0),
-            ("phone", "+33365710002", "landline", False, 1),
+            ("phone", "+33353010002", "landline", False, 1),
         ]
         assert case.landlord is not None
         assert (case.landlord.name, case.landlord.phone, case.landlord.email) == (
             "SCI Fictive",
-            "+33365710001",
+            "+33353010001",
             "bailleur@example.org",
         )
 
@@ -203,7 +203,7 @@ def test_it_rejects_bad_rows_with_line_and_reason_and_imports_the_others(
     rows = [
         row(reference="OK-1"),
         row(reference="", nom="Sans-Référence"),
-        row(reference="OK-2", telephone="06 12", telephone2="03 65 71 00 09"),
+        row(reference="OK-2", telephone="06 12", telephone2="03 53 01 00 09"),
         row(reference="KO-3", etape="Médiation"),
         row(reference="KO-4", telephone="", adresse=""),
         row(reference="OK-1", nom="Doublon"),

@@ -90,7 +90,7 @@ def test_it_normalises_real_mobile_ranges_with_phonenumbers(spelling: str) -> No
     assert parse_row(2, row(telephone=spelling)).phones[0].e164 == "+33639981234"
 
 
-@pytest.mark.parametrize("spelling", ["03 65 71 00 02", "01 99 00 00 02", "+33 3 65 71 00 02"])
+@pytest.mark.parametrize("spelling", ["03 53 01 00 02", "01 99 00 00 02", "+33 3 53 01 00 02"])
 def test_it_keeps_a_landline_but_marks_it_not_sms_capable(spelling: str) -> None:
     parsed = parse_row(2, row(telephone="", telephone2=spelling))
     assert len(parsed.phones) == 1
@@ -100,14 +100,14 @@ def test_it_keeps_a_landline_but_marks_it_not_sms_capable(spelling: str) -> None
 
 def test_it_keeps_both_numbers_in_order_and_drops_a_duplicate() -> None:
     parsed = parse_row(
-        2, row(telephone="06 39 98 00 01 / 03 65 71 00 02", telephone2="+33 6 39 98 00 01")
+        2, row(telephone="06 39 98 00 01 / 03 53 01 00 02", telephone2="+33 6 39 98 00 01")
     )
-    assert [phone.e164 for phone in parsed.phones] == ["+33639980001", "+33365710002"]
+    assert [phone.e164 for phone in parsed.phones] == ["+33639980001", "+33353010002"]
 
 
 def test_it_imports_a_row_with_a_bad_phone_when_another_contact_exists_and_warns() -> None:
-    parsed = parse_row(2, row(telephone="06 12", telephone2="03 65 71 00 02"))
-    assert [phone.e164 for phone in parsed.phones] == ["+33365710002"]
+    parsed = parse_row(2, row(telephone="06 12", telephone2="03 53 01 00 02"))
+    assert [phone.e164 for phone in parsed.phones] == ["+33353010002"]
     assert parsed.warnings == (
         "numéro de téléphone illisible dans la colonne telephone : à vérifier par l'équipe",
     )

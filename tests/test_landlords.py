@@ -114,7 +114,7 @@ def test_it_emails_the_landlord_through_a_real_smtp_server(
     assert "garanties" in mail["Subject"]
     assert FOLLOWED_FR in body and "à Arras" in body
     assert all(fact.replace("CAF/MSA", "la MSA") in body for fact in FACTS_FR)
-    assert "03 65 71 00 00" in body and "/confidentialite/bailleurs" in body
+    assert "03 53 01 00 00" in body and "/confidentialite/bailleurs" in body
 
 
 def test_it_emails_only_general_information_without_consent(
@@ -193,4 +193,4 @@ def test_it_serves_the_landlord_pages_in_each_language(client, path: str, expect
 
     assert page.status_code == 200
     assert expected in page.text
-    assert "03 65 71 00 00" in page.text or "bailleurs" not in path
+    assert "03 53 01 00 00" in page.text or "bailleurs" not in path

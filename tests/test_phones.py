@@ -44,8 +44,8 @@ def test_every_usual_spelling_gives_the_same_number() -> None:
 
 
 def test_landlines_and_invalid_numbers() -> None:
-    landline = normalise_phone("03 65 71 00 12")
-    assert landline is not None and landline.e164 == "+33365710012"
+    landline = normalise_phone("03 53 01 00 12")
+    assert landline is not None and landline.e164 == "+33353010012"
     assert landline.line_type == "landline" and not landline.sms_capable
     assert normalise_phone("06 39 98 12") is None  # too short
     assert normalise_phone("00 00 00 00 00") is None

@@ -61,10 +61,10 @@ def test_it_follows_the_browser_language_without_a_parameter(client) -> None:
 def test_it_shows_the_team_contact_when_configured(client, monkeypatch) -> None:
     assert "Contacter l&#39;équipe" not in client.get("/confidentialite").text
 
-    monkeypatch.setenv("ALLERVERS_TEAM_CONTACT", "03 65 71 00 00")
+    monkeypatch.setenv("ALLERVERS_TEAM_CONTACT", "03 53 01 00 00")
     page = client.get("/confidentialite").text
 
-    assert "Contacter l&#39;équipe : 03 65 71 00 00" in page
+    assert "Contacter l&#39;équipe : 03 53 01 00 00" in page
 
 
 def test_it_needs_no_login(client) -> None:
