@@ -25,7 +25,6 @@ from messages.templates import REFERRAL_PURPOSES, Text, render_text
 from outreach import audit
 from outreach.casework import diagnostic
 from outreach.casework.consents import ConsentInPersonError, record_in_person
-from outreach.casework.diagnostic_form import readable
 from outreach.casework.procedure import DATE_LABELS, STAGE_DATES
 from outreach.clock import Clock
 from outreach.conversation.replies import write_first
@@ -278,16 +277,9 @@ def _fact(session: Session, *, case: Case, key: str) -> str:
 
 
 def _causes(session: Session, *, case_id: int) -> str:
-    row = diagnostic.get(session, case_id=case_id)
-    if row is None:
-        return ""
-    form = diagnostic.current_form()
-    answers = diagnostic.answers_of(row)
-    return "; ".join(
-        readable(field, answers.get(field.key))
-        for field in form.with_role("causes")
-        if answers.get(field.key)
-    )
+    """The causes the diagnostic gives, as the case page reads them."""
+    found = diagnostic.panel(session, case_id=case_id)
+    return found["causes"] if found is not None else ""
 
 
 # --- the household's consent ------------------------------------------------------------------
