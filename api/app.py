@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from api import request_log, web
 from api.allowed_methods import AllowedMethods
 from api.body_limit import BodyLimit
+from api.ops.metrics import Metrics
 from api.routes import audit as audit_api
 from api.routes import (
     cases,
@@ -63,7 +64,7 @@ def create_app(
         redoc_url=None,
         openapi_url=None if services.settings.is_production else "/openapi.json",
     )
-    app.state.services = services
+    attach(app, services)
     request_log.install(app)
     https = services.settings.public_url.startswith("https://")
     app.add_middleware(SecurityHeaders, https=https)
@@ -94,6 +95,22 @@ def create_app(
     app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="static")
     contract.document(app)  # errors, security, closed lists: api/routes/contract.py
     return app
+
+
+def attach(app: FastAPI, services: Services) -> None:
+    """Give the app its services and a fresh state: the metrics registry, no sign-in queue yet.
+
+    `create_app` calls it once. The test suite calls it again to serve many tests' services
+    (each its own database, clock and settings) with one app per set of settings: FastAPI builds
+    each route's dependencies on an app's first requests, about 50 ms of CPU per app, which a
+    thousand tests paid again and again. Only what `create_app` reads from the settings shapes
+    the app itself; everything else is read from `app.state.services` on each request.
+    """
+    app.state.services = services
+    app.state.metrics = Metrics(services, heartbeat=lambda: getattr(app.state, "heartbeat", None))
+    for name in ("sign_in_limiter", "spool_replayer", "scheduler", "heartbeat"):
+        if hasattr(app.state, name):
+            delattr(app.state, name)
 
 
 def _with_spool_replay(inner: Lifespan | None) -> Lifespan:

@@ -197,11 +197,22 @@ def services(settings, engine: Engine, clock: FrozenClock):  # type: ignore[no-u
     return build_services(settings, engine=engine, clock=clock)
 
 
+# One app per test worker for each set of settings (the database and spool aside, which only
+# the services use): see api.app.attach. Each test gets it with its own services and a fresh state.
+_APPS: dict[str, object] = {}
+
+
 @pytest.fixture
 def app(services):  # type: ignore[no-untyped-def]
-    from api.app import create_app
+    from api.app import attach, create_app
 
-    return create_app(services=services)
+    shape = services.settings.model_dump_json(exclude={"database_url", "spool_dir"})
+    app = _APPS.get(shape)
+    if app is None:
+        app = _APPS[shape] = create_app(services=services)
+    else:
+        attach(app, services)  # type: ignore[arg-type]
+    return app
 
 
 @pytest.fixture

@@ -154,9 +154,8 @@ class Metrics:
 class WebhookTimer:
     """Times each request under /webhooks/ (a plain ASGI middleware: webhooks stay fast)."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope.get("path", "").startswith(WEBHOOK_PREFIX):
@@ -175,4 +174,5 @@ class WebhookTimer:
         finally:
             route = getattr(scope.get("route"), "path", None) or "(unmatched)"
             ended = answered.get("at", time.perf_counter())
-            self.metrics.webhook_seconds.labels(route).observe(ended - started)
+            metrics: Metrics = scope["app"].state.metrics
+            metrics.webhook_seconds.labels(route).observe(ended - started)

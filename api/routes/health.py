@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import ServicesDep
 from api.heartbeat import Heartbeat
-from api.ops.metrics import Metrics, WebhookTimer
+from api.ops.metrics import WebhookTimer
 from api.scheduler import max_pass_seconds
 from outreach.models import OutboxItem
 
@@ -106,11 +106,8 @@ def _may_read_metrics(request: Request, token: str | None) -> bool:
 
 
 def install(app: FastAPI) -> None:
-    """The probes' routes, the metrics registry and the webhooks' timer."""
-    app.state.metrics = Metrics(
-        app.state.services, heartbeat=lambda: getattr(app.state, "heartbeat", None)
-    )
-    app.add_middleware(WebhookTimer, metrics=app.state.metrics)
+    """The probes' routes and the webhooks' timer (the registry is `app.state.metrics`)."""
+    app.add_middleware(WebhookTimer)
     app.include_router(router)
 
 
