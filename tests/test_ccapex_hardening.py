@@ -167,3 +167,31 @@ def test_no_module_writes_a_csv_without_the_safe_writer() -> None:
         if path.name != "spreadsheet.py" and "csv.writer(" in path.read_text()
     ]
     assert offenders == []
+
+
+def test_a_control_character_in_a_cell_rejects_that_row_only(
+    cli: CliRun, sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    # The one text rule of the API and the forms (outreach/text_input.py), on the import: a cell
+    # may span lines (an address), but an escape or a C1 control is refused on both databases.
+    rows = [
+        row(reference="C-1", adresse="3 rue de l'Essai\n\tbâtiment B"),
+        row(reference="C-ESC", nom="Exem\x1bple"),
+        row(reference="C-C1", commune="Lil\x85le"),
+        row(reference="C-2"),
+    ]
+    path = write_list(tmp_path / "liste.csv", rows)
+
+    result = cli(["import", str(path)])
+
+    assert result.exit_code == 0, result.output
+    assert _cases(sessions) == ["C-1", "C-2"]
+    with (tmp_path / "liste.rejets.csv").open(encoding="utf-8-sig") as handle:
+        rejected = list(csv.reader(handle, delimiter=";"))
+    reasons = {line[2]: line[1] for line in rejected[1:]}
+    assert reasons == {
+        "C-ESC": "la colonne nom contient un caractère de contrôle invisible (position 5) : "
+        "vérifiez le fichier",
+        "C-C1": "la colonne commune contient un caractère de contrôle invisible (position 4) : "
+        "vérifiez le fichier",
+    }

@@ -114,3 +114,35 @@ def test_team_forms_refuse_out_of_range_ids_without_a_server_error(
 
     response = web.post(path, data={"csrf": page_csrf(web, "/"), "body": "oui"})
     assert response.status_code in (404, 422), response.text[:300]
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x1b", "\x85"])
+def test_a_team_form_with_a_control_character_is_refused_the_same_on_both_databases(
+    web: TestClient,
+    sessions,
+    clock,
+    control: str,  # type: ignore[no-untyped-def]
+) -> None:
+    # The API's one text rule (outreach/text_input.py) on the forms: PostgreSQL cannot store a
+    # NUL (it was a 500 there) and SQLite kept it silently; now a French 422 page on both.
+    from outreach.models import CaseNote
+    from tests.factories import make_case
+    from tests.web_support import page_csrf
+
+    with sessions.begin() as session:
+        case_id = make_case(session, clock=clock, reference="CTRL-1").id
+    token = page_csrf(web, f"/cases/{case_id}")
+    refused = web.post(
+        f"/cases/{case_id}/notes", data={"csrf": token, "body": f"Rappeler{control} lundi"}
+    )
+    assert refused.status_code == 422, refused.text[:300]
+    assert "caractère de contrôle invisible (position 9" in refused.text
+    with sessions() as session:
+        assert session.query(CaseNote).count() == 0
+    # Line breaks and tabs are text in a note.
+    kept = web.post(
+        f"/cases/{case_id}/notes",
+        data={"csrf": token, "body": "Rappeler lundi\r\n\tà 10 h"},
+        follow_redirects=False,
+    )
+    assert kept.status_code == 303, kept.text[:300]

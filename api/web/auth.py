@@ -20,7 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.deps import EVALUATOR_PAGES, EVALUATOR_REFUSED, ServicesDep, SessionDep
 from api.services import Services
-from api.web import csrf
+from api.web import csrf, form_text
 from api.web.rendering import PageError, render, secure
 from messages import gettext
 from outreach.db import transaction
@@ -124,6 +124,7 @@ async def checked_web_user(
 ) -> WebUser:
     """The signed-in member, for a form post: refused (403) without the right CSRF token."""
     csrf.check(web.csrf, await csrf.submitted_token(request))
+    await form_text.refuse_control_characters(request)
     return web
 
 
@@ -179,6 +180,7 @@ async def login(
     secret = services.settings.secret_key
     nonce = csrf.unsign(secret, "login", request.cookies.get(LOGIN_COOKIE))
     csrf.check(csrf.login_csrf(secret, nonce) if nonce else "", await csrf.submitted_token(request))
+    await form_text.refuse_control_characters(request)
     next_url = safe_next(next)
     address = request.client.host if request.client else ""
     throttle = services.sign_in_throttle

@@ -25,6 +25,7 @@ from typing import Any
 
 from messages import gettext
 from messages.formatting import amount
+from outreach import text_input
 from outreach.casework import step_kinds
 
 DEFAULT_FILE = Path(__file__).parent.parent / "data" / "diagnostic_form.json"
@@ -44,8 +45,6 @@ YES_NO = ("yes", "no")
 DEFAULT_MAX = {"count": 99, "number": 1_000_000, "money": 100_000}  # money: euros a month
 TEXT_MAX = {"text": 200, "longtext": 4000}
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-# Control characters are refused in answers (tab and new line only in a long text).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile(r"[\t\r\n]")
 _NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 _MONEY = re.compile(r"^\d+(?:[.,]\d{1,2})?$")
@@ -263,7 +262,8 @@ def _free_text(field: Field, text: str) -> str:
         raise AnswerError(gettext("At most {limit} characters.", limit=limit))
     if field.type == "text":
         text = _LINE_BREAK.sub(" ", text)
-    if _CONTROL.search(text):
+    # The one text rule (outreach.text_input); a short text's line breaks became spaces above.
+    if text_input.refused_at(text, multiline=True) is not None:
         raise AnswerError(gettext("This text holds characters that cannot be saved."))
     return text
 

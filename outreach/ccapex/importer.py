@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from messages import gettext
-from outreach import audit
+from outreach import audit, text_input
 from outreach.ccapex.columns import CCAPEX_COLUMNS
 from outreach.ccapex.reading import RowIssue, SourceFormat, SourceRow, open_table
 from outreach.ccapex.rows import CaseRow, RowError, parse_row
@@ -199,6 +199,18 @@ class _Run:
             raise RowError(
                 gettext("the row contains a NUL character (damaged line): check the file")
             )
+        for column, value in source_row.values.items():
+            # The one text rule (outreach.text_input): a cell may span lines, nothing else.
+            position = text_input.refused_at(value, multiline=True)
+            if position is not None:
+                raise RowError(
+                    gettext(
+                        "column {column} holds an invisible control character (position "
+                        "{position}): check the file",
+                        column=column,
+                        position=position,
+                    )
+                )
         if source_row.extra_cells:
             raise RowError(
                 gettext(
