@@ -205,6 +205,31 @@ def test_a_number_is_not_a_date(api: TestClient, auth: dict[str, str]) -> None:
 
 
 @ONE_DATABASE
+def test_the_422_list_speaks_french_and_keeps_its_shape(
+    api: TestClient, auth: dict[str, str], case_id: int
+) -> None:
+    # pydantic's own messages were English ("Input should be a valid integer…").
+    answers = {
+        "/api/cases?page=abc": "Un nombre entier est attendu.",
+        "/api/cases?per_page=500": "Doit être au plus 200.",
+        "/api/visits?from=demain": "Une date",
+    }
+    for path, start in answers.items():
+        response = api.get(path, headers=auth)
+        assert response.status_code == 422, path
+        problem = response.json()["detail"][0]
+        assert problem["msg"].startswith(start), (path, problem)
+        assert {"type", "loc", "msg"} <= problem.keys()  # what a client decides on is kept
+    missing = api.post(f"/api/cases/{case_id}/messages", json={}, headers=auth)
+    assert missing.json()["detail"][0]["msg"] == "Ce champ est obligatoire."
+    too_long = api.post(
+        f"/api/cases/{case_id}/messages", json={"body": "x" * 5000}, headers=auth
+    ).json()["detail"][0]
+    assert too_long["type"] == "string_too_long"
+    assert too_long["msg"].startswith("Au plus ") and too_long["msg"].endswith(" caractères.")
+
+
+@ONE_DATABASE
 def test_an_unknown_but_well_formed_cursor_is_after_every_event(
     api: TestClient, auth: dict[str, str]
 ) -> None:

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.deps import EVALUATOR_PAGES
+from api.validation_messages import in_french
 from api.web import sandbox
 from api.web.templating import templates
 from messages import N_, gettext
@@ -137,7 +138,7 @@ async def invalid_request_handler(request: Request, error: Exception) -> Respons
     """
     assert isinstance(error, RequestValidationError)
     if request.url.path.startswith(API_PREFIXES):
-        return await request_validation_exception_handler(request, error)
+        return await request_validation_exception_handler(request, in_french(error))
     in_path = any(problem.get("loc", ("",))[0] == "path" for problem in error.errors())
     status = 404 if in_path else 400
     message = gettext(PAGE_NOT_FOUND if in_path else BAD_REQUEST)
