@@ -1,9 +1,12 @@
-"""The Twilio and Telegram webhooks fuzzed with authentic (signed) random bodies.
+"""The Twilio (SMS, status, voice) and Telegram webhooks fuzzed with authentic (signed) bodies.
 
-Whatever a correctly signed request carries, the answer is never a 500: Twilio gets empty TwiML
-(or a 4xx for a body that is too large), Telegram gets 200. A Twilio request without MessageSid
-or From stores nothing; one with them stores exactly one inbound message per MessageSid.
-Runs on SQLite only; Hypothesis is derandomized and kept small.
+Providers call the webhooks, so they are outside the API's schema (issue #22): whatever a
+correctly signed request carries (any Unicode, empty, very long, missing or repeated fields), the
+answer is never a 500: Twilio gets TwiML (or a 413 for a body that is too large), Telegram gets
+200. A Twilio request without MessageSid or From stores nothing; one with them stores exactly one
+inbound message per MessageSid, however many times the provider retries it; the same holds for a
+call (CallSid) and a Telegram update (update_id). Runs on SQLite and PostgreSQL; Hypothesis is
+derandomized and kept small (tests/fuzz/deep.py is the deep pass for the API).
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from sqlalchemy import func, select
 
 from api.webhooks.telegram import SECRET_HEADER
 from api.webhooks.twilio import MAX_BODY_BYTES
+from bot import twilio_voice
 from bot.twilio_client import MESSAGE_ID_PARAM
-from bot.twilio_webhook import SIGNATURE_HEADER
+from bot.twilio_webhook import SIGNATURE_HEADER, FormParams
 from outreach.models import Message
 from tests.conftest import PUBLIC_URL
 from tests.doubles.telegram_double import TOKEN, TelegramDouble
@@ -40,6 +44,8 @@ FUZZ = settings(
     database=None,
     suppress_health_check=list(HealthCheck),
 )
+# Each example posts twice (the provider's retry): fewer of them.
+RETRIED = settings(FUZZ, max_examples=40)
 
 
 @pytest.fixture
@@ -59,7 +65,7 @@ def telegram() -> Iterator[TelegramDouble]:
 @pytest.fixture
 def settings_overrides(twilio: TwilioDouble, telegram: TelegramDouble) -> dict[str, object]:
     return {
-        "ALLERVERS_CHANNELS": "sms,whatsapp,telegram",
+        "ALLERVERS_CHANNELS": "sms,whatsapp,telegram,voice",
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "TWILIO_FROM_NUMBER": "+33639989999",
@@ -144,6 +150,82 @@ def test_twilio_inbound_answers_any_signed_form_without_crashing(
     run()
 
 
+def _post_pairs(client: Any, path: str, pairs: list[tuple[str, str]]) -> Any:
+    """A form with repeated names, signed as Twilio does (RequestValidator reads `getall`)."""
+    sig = signature(PUBLIC_URL + path, FormParams(pairs))
+    return client.post(
+        path,
+        content=urlencode(pairs).encode(),
+        headers={SIGNATURE_HEADER: sig, "content-type": "application/x-www-form-urlencoded"},
+    )
+
+
+def _stored_with(sessions: Any, provider_id: str, channel: str) -> int:
+    from outreach.sanitize import fit_id
+
+    with sessions() as session:
+        query = select(func.count()).select_from(Message).where(Message.direction == "in")
+        query = query.where(Message.provider_id == fit_id(provider_id))
+        return int(session.scalar(query.where(Message.channel == channel)) or 0)
+
+
+pairs = st.lists(st.tuples(st.one_of(known_keys, texts), values), max_size=12)
+
+
+def test_twilio_inbound_with_repeated_fields_is_stored_once_however_often_it_is_retried(
+    client: Any, sessions: Any
+) -> None:
+    @RETRIED
+    @given(pairs=pairs, sid=st.one_of(st.just(""), texts))
+    def run(pairs: list[tuple[str, str]], sid: str) -> None:
+        if sid:  # the same MessageSid given twice, as a repeated field
+            pairs = [("MessageSid", sid), *pairs, ("MessageSid", sid), ("From", fiction_phone(1))]
+        params = dict(pairs)  # a repeated name: the last value counts
+        before = _inbound_count(sessions)
+        for _attempt in range(2):
+            response = _post_pairs(client, TWILIO_URL, pairs)
+            assert response.status_code == 200, response.text
+            assert response.text == TWIML
+        key = params.get("MessageSid") or params.get("SmsMessageSid") or params.get("SmsSid")
+        if not key or not params.get("From"):
+            assert _inbound_count(sessions) == before
+        else:
+            assert _messages_with(sessions, key) == 1
+
+    run()
+
+
+call_keys = st.sampled_from(
+    ["CallSid", "From", "Caller", "To", "CallStatus", "Direction", "Digits", "RecordingSid"]
+)
+call_values = st.one_of(values, st.sampled_from([fiction_phone(1), "anonymous", "+", "+33"]))
+
+
+def test_the_voice_webhook_answers_any_signed_call_and_stores_it_once(
+    client: Any, sessions: Any
+) -> None:
+    @RETRIED
+    @given(
+        pairs=st.lists(st.tuples(st.one_of(call_keys, texts), call_values), max_size=10),
+        sid=st.one_of(st.just(""), texts.filter(str.strip)),
+    )
+    def run(pairs: list[tuple[str, str]], sid: str) -> None:
+        if sid:
+            pairs = [*pairs, ("CallSid", sid)]
+        call_id = dict(pairs).get("CallSid", "")
+        for _attempt in range(2):
+            response = _post_pairs(client, twilio_voice.VOICE_PATH, pairs)
+            assert response.status_code == 200, response.text
+            assert response.headers["content-type"].startswith("text/xml")
+        if call_id:
+            assert _stored_with(sessions, call_id, "voice") == 1
+        # The voicemail's callback gets no TwiML (204); the end of the call gets a goodbye.
+        assert _post_pairs(client, twilio_voice.RECORDING_PATH, pairs).status_code == 204
+        assert _post_pairs(client, twilio_voice.RECORDED_PATH, pairs).status_code == 200
+
+    run()
+
+
 def test_twilio_status_answers_any_signed_form_without_crashing(client: Any) -> None:
     status_forms = st.dictionaries(
         st.one_of(st.sampled_from(["MessageStatus", "SmsStatus", "ErrorCode"]), known_keys),
@@ -207,6 +289,35 @@ def test_telegram_answers_any_json_without_crashing(client: Any) -> None:
         response = client.post(TELEGRAM_URL, json=update, headers={SECRET_HEADER: TELEGRAM_SECRET})
         assert response.status_code == 200, response.text
         assert response.json()["ok"] is True
+
+    run()
+
+
+def test_a_telegram_message_with_any_text_is_stored_once_however_often_it_is_sent(
+    client: Any, sessions: Any
+) -> None:
+    counter = iter(range(1, 10_000))
+
+    @RETRIED
+    @given(text=st.text(max_size=300), chat=st.integers(min_value=1, max_value=2**52))
+    def run(text: str, chat: int) -> None:
+        update_id = next(counter)
+        update = {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 1773219600,
+                "chat": {"id": chat, "type": "private", "first_name": "Camille"},
+                "from": {"id": chat, "is_bot": False, "first_name": "Camille"},
+                "text": text,
+            },
+        }
+        for _attempt in range(2):
+            response = client.post(
+                TELEGRAM_URL, json=update, headers={SECRET_HEADER: TELEGRAM_SECRET}
+            )
+            assert response.status_code == 200, response.text
+        assert _stored_with(sessions, str(update_id), "telegram") == 1
 
     run()
 
