@@ -112,3 +112,25 @@ def test_a_coordinator_sees_exact_small_figures(web, sessions, clock, march) -> 
     book = load_workbook(io.BytesIO(web.get("/indicators/export.xlsx").content))
     funnel_rows = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
     assert ["2026-03", "Arras", 7, 0, 3, 0, 0, 0, 0] in funnel_rows
+
+
+@pytest.mark.parametrize(
+    ("count", "whole", "threshold", "value", "detail"),
+    [
+        (0, 9, None, "0\u00a0%", "0 ménage"),  # French: 0 and 1 in the singular
+        (1, 9, None, "11,1\u00a0%", "1 ménage"),
+        (3, 9, None, "33,3\u00a0%", "3 ménages"),
+        (3, 9, 5, "masqué", "<\u00a05 ménages"),
+        (0, 3, 5, "masqué", "0 ménage"),  # none of a small group: its rate still hidden
+    ],
+)
+def test_a_headline_share_says_how_many_households_in_good_french(
+    count: int, whole: int, threshold: int | None, value: str, detail: str
+) -> None:
+    from api.web.indicator_views import _card
+    from outreach.reports.cells import Cells
+    from outreach.reports.headline import MEASURES, Figure
+
+    reached = next(measure for measure in MEASURES if measure.key == "reached")
+    card = _card(Figure(reached, count, whole, None, None), Cells(threshold))
+    assert (card["value"], card["detail"]) == (value, detail)

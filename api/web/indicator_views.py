@@ -9,7 +9,7 @@ from typing import Any
 from markupsafe import Markup
 
 from api.web.charts import SCREEN, Group, Sizes, bar_chart, colour
-from messages import gettext
+from messages import gettext, ngettext
 from outreach.models import TeamUser
 from outreach.reports.cells import Cells, number
 from outreach.reports.evaluation import Evaluation
@@ -35,7 +35,10 @@ def _card(figure: Figure, cells: Cells) -> dict[str, str]:
     measure = figure.measure
     if measure.as_share:
         value = cells.share(figure.count, figure.whole)
-        detail = gettext("{count} households", count=cells.count(figure.count))
+        # French puts 0 and 1 in the singular ("0 ménage"); "< 5 ménages" in the plural.
+        many = 2 if cells.hidden(figure.count) else figure.count
+        shown = cells.count(figure.count)
+        detail = ngettext("{shown} household", "{shown} households", many, shown=shown)
     else:
         value = cells.count(figure.count)
         share = cells.share(figure.count, figure.whole)
