@@ -46,6 +46,8 @@ def _call(client, method: str, path: str, **kwargs):  # type: ignore[no-untyped-
     return client.request(method, path, follow_redirects=False, **kwargs)
 
 
+# Who may open what does not depend on the database (and the walk renders the bilan's PDF).
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_an_evaluator_gets_403_on_every_team_route(app, web, sessions, clock) -> None:
     with sessions.begin() as session:
         make_case(session, clock=clock, sector_code="arras")  # case 1 exists

@@ -74,6 +74,8 @@ def test_a_worker_fills_the_diagnostic_through_a_network_cut(
     with live_server.sessions() as session:
         starts_at = session.get_one(Visit, booked.visit_id).starts_at
     live_server.clock.set(starts_at + timedelta(minutes=20))
+    # The page's timers (autosave 1.5 s after typing, retry every 5 s) move when the test says.
+    phone.clock.install()
     page = phone.new_page()
     page.goto("/login")
     page.get_by_label("Adresse e-mail").fill(booked.worker_email)
@@ -103,6 +105,7 @@ def test_a_worker_fills_the_diagnostic_through_a_network_cut(
     page.get_by_label("Aide au logement (APL ou AL)").fill("210")
     page.get_by_label("Oui, versée au propriétaire").check()
     status = page.locator("#diagnostic-status")
+    page.clock.run_for(1500)
     expect(status).to_contain_text("Brouillon enregistré à")
     _wait_for(live_server, booked.case_id, "housing_benefit_kept")
 
@@ -115,6 +118,7 @@ def test_a_worker_fills_the_diagnostic_through_a_network_cut(
     page.get_by_label("Votre évaluation de la situation").fill(
         "Dette récente après la perte d'emploi ; le foyer veut rester, reprise de travail prévue."
     )
+    page.clock.run_for(1500)
     expect(status).to_have_text(OFFLINE)
     _shot(page, "offline")
     page.screenshot(path=str(SCREENSHOTS / "diagnostic-offline-screen-360.png"))
@@ -132,6 +136,7 @@ def test_a_worker_fills_the_diagnostic_through_a_network_cut(
     page.goto(f"/cases/{booked.case_id}/diagnostic")
     expect(page.get_by_label("Loyer, sans les charges")).to_have_value("620")
     expect(page.get_by_label("Séparation")).to_be_checked()
+    page.clock.run_for(1500)
     expect(page.locator("#diagnostic-status")).to_contain_text("Brouillon enregistré à")
     stored = _wait_for(live_server, booked.case_id, "assessment")
     assert stored["rent"] == 62000 and stored["causes"] == ["job_loss", "separation"]

@@ -84,6 +84,7 @@ def test_a_sandbox_reply_appears_in_the_inbox_without_reloading(
 ) -> None:
     member = _member(live_server, role="coordinator")
     case_id = _case(live_server, phone=101, last_name="Sablier")
+    page.clock.install()  # the page's timers move when the test says, not after real seconds
     _sign_in(page, member.email)
     page.evaluate("window.__notReloaded = true")
     phone = page.context.new_page()
@@ -92,7 +93,9 @@ def test_a_sandbox_reply_appears_in_the_inbox_without_reloading(
     phone.get_by_role("button", name="Envoyer", exact=True).click()
     phone.close()
     item = page.locator("#inbox-items").get_by_text("Oui, appelez-moi après 17 h")
-    expect(item).to_be_visible()  # the page polls every 3 s
+    expect(item).to_have_count(0)
+    page.clock.run_for(3000)  # the page polls every 3 s
+    expect(item).to_be_visible()
     assert page.evaluate("window.__notReloaded") is True
     expect(page.locator("#inbox-status")).to_have_text("1 réponse à lire")
     expect(page.locator("#tab-replies")).to_have_text("Réponses (1)")  # the count follows
@@ -104,6 +107,7 @@ def test_a_sandbox_reply_appears_in_the_inbox_without_reloading(
     phone.get_by_label("Répondre en tant que foyer").fill("Je suis là demain")
     phone.get_by_role("button", name="Envoyer", exact=True).click()
     phone.close()
+    page.clock.run_for(3000)
     expect(page.locator("#inbox-items").get_by_text("Je suis là demain")).to_be_visible()
     expect(
         page.locator("#inbox-items").get_by_role("button", name=re.compile("Sablier"))
