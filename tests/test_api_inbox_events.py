@@ -150,16 +150,16 @@ def _all(client: Any, headers: dict[str, str]) -> list[dict]:  # type: ignore[ty
 def test_the_events_feed_gives_each_event_once_in_order_while_replies_and_bookings_happen(
     client, services, sessions, clock
 ) -> None:
-    """120 replies (yes to help, yes to the review, the first date) from 40 households, posted
+    """72 replies (yes to help, yes to the review, the first date) from 24 households, posted
     by 4 threads, while a consumer polls with its cursor: each event comes once, in order.
 
-    About 350 events, 50 a page: the consumer and the final read both page through the feed."""
+    About 210 events, 50 a page: the consumer and the final read both page through the feed."""
     with sessions.begin() as session:
         add_worker(session, clock=clock, sector="arras", name="Nadia")
         add_worker(session, clock=clock, sector="arras", name="Bruno")
     # Each reply is processed after its webhook by one thread, a few dozen queries in a row: on
     # PostgreSQL as many round trips, so the count of households sets the test's duration.
-    households = _households(sessions, clock, 40)
+    households = _households(sessions, clock, 24)
     jobs.make_slots(sessions, clock=clock)
     with sessions.begin() as session:
         _, headers = make_user(session, clock=clock, role="coordinator")
