@@ -7,7 +7,7 @@ PORT ?= 8000
 # third worker fills those waits (2 cores: 245 s with 3 workers, 300 s with 2).
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
 
-.PHONY: run test lint bench fuzz clean-venv browser pdf-tools deploy-tools
+.PHONY: run test lint bench bench-smoke fuzz clean-venv browser pdf-tools deploy-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -88,6 +88,12 @@ lint: $(VENV)/.installed
 
 # Benchmarks print their figures; they are not part of `make test`. With a PostgreSQL URL in
 # ALLERVERS_TEST_POSTGRES_URL the dispatcher and load benchmarks also run on PostgreSQL.
+# A few seconds of the load benchmark, to see it still runs: on SQLite (also in `make test`) and,
+# with ALLERVERS_TEST_POSTGRES_URL, on a temporary PostgreSQL database it creates and drops.
+bench-smoke: $(VENV)/.installed
+	$(BIN)/python bench/load.py --smoke
+	$${ALLERVERS_TEST_POSTGRES_URL:+$(BIN)/python bench/load.py --smoke --postgres "$$ALLERVERS_TEST_POSTGRES_URL"}
+
 bench: $(VENV)/.installed
 	$(BIN)/python bench/import_cases.py
 	$(BIN)/python bench/webhooks.py
