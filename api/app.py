@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from starlette.datastructures import State
 
 from api import request_log, web
 from api.allowed_methods import AllowedMethods
@@ -98,19 +99,18 @@ def create_app(
 
 
 def attach(app: FastAPI, services: Services) -> None:
-    """Give the app its services and a fresh state: the metrics registry, no sign-in queue yet.
+    """Give the app its services and a fresh state: a new metrics registry, and nothing made
+    for other services (the inbound processor, the sign-in queue, the scheduler's heartbeat).
 
     `create_app` calls it once. The test suite calls it again to serve many tests' services
     (each its own database, clock and settings) with one app per set of settings: FastAPI builds
     each route's dependencies on an app's first requests, about 50 ms of CPU per app, which a
     thousand tests paid again and again. Only what `create_app` reads from the settings shapes
-    the app itself; everything else is read from `app.state.services` on each request.
+    the app itself; everything else is read from `app.state` on each request.
     """
+    app.state = State()  # whatever a request made and kept belongs to the services before
     app.state.services = services
     app.state.metrics = Metrics(services, heartbeat=lambda: getattr(app.state, "heartbeat", None))
-    for name in ("sign_in_limiter", "spool_replayer", "scheduler", "heartbeat"):
-        if hasattr(app.state, name):
-            delattr(app.state, name)
 
 
 def _with_spool_replay(inner: Lifespan | None) -> Lifespan:

@@ -257,3 +257,33 @@ def test_leftovers_are_processed_once_they_are_old_enough(client, sessions, cloc
     assert process_leftovers(services) == 1
     assert process_leftovers(services) == 0
     assert _inbox(sessions) == [("reply", case_id)]
+
+
+def test_an_app_attached_to_new_services_processes_replies_in_their_database(
+    app, services, sessions, settings, tmp_path, sqlite_template
+) -> None:
+    # The suite serves many tests with one app (api.app.attach): what a request made and kept
+    # on the app, such as the inbound processor, must not carry the services before. It did:
+    # a reply was stored in the new database and processed in the old one.
+    import shutil
+
+    from api.app import attach
+    from outreach.db import make_engine
+
+    with TestClient(app) as client:
+        post(client, inbound_params("SM1", "+33639989998", "Bonjour"))
+    assert _inbox(sessions) == [("unknown_sender", None)]
+    other = tmp_path / "other.db"
+    shutil.copyfile(sqlite_template, other)
+    engine = make_engine(f"sqlite:///{other}")
+    try:
+        moved = settings.model_copy(update={"database_url": f"sqlite:///{other}"})
+        fresh = build_services(moved, engine=engine, clock=services.clock)
+        attach(app, fresh)
+        with TestClient(app) as client:
+            post(client, inbound_params("SM2", "+33639989997", "Qui est-ce ?"))
+        assert _inbox(fresh.sessions) == [("unknown_sender", None)]
+        assert _inbox(sessions) == [("unknown_sender", None)]  # nothing more in the old one
+    finally:
+        attach(app, services)
+        engine.dispose()
