@@ -9,31 +9,32 @@ TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1
 
 .PHONY: run test lint bench bench-smoke fuzz clean-venv browser pdf-tools deploy-tools
 
+# Compiled modules are kept under .venv/pycache even where PYTHONDONTWRITEBYTECODE is set (as on
+# our CI machines), and pip compiles the libraries as it installs them: without that, each of the
+# suite's Python processes (the workers, every server a test starts) compiled the code and its
+# libraries again, and pytest rewrote the tests' asserts again: 9 s of collecting per worker
+# instead of 4.
+PYCACHE := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # `make run` installs what running needs; `make test` adds the test extras.
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(PYCACHE) $(BIN)/python -m pip install --quiet -e .
 	touch $@
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(PYCACHE) $(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
 # PORT also sets the links the app writes (SMS, landlord pages, calendar feed), unless
 # ALLERVERS_PUBLIC_URL says otherwise.
 run: $(VENV)/.installed-run
-	$(BIN)/allervers db upgrade
-	$(BIN)/allervers demo-data
-	$(BIN)/allervers serve --port $(PORT)
-
-# Compiled modules are kept under .venv/pycache even where PYTHONDONTWRITEBYTECODE is set (as on
-# our CI machines): without them each of the suite's Python processes (the workers, every server
-# a test starts) compiled the code and its libraries again, and pytest rewrote the tests' asserts
-# again: 9 s of collecting per worker instead of 4.
-PYCACHE := env -u PYTHONDONTWRITEBYTECODE PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache
+	$(PYCACHE) $(BIN)/allervers db upgrade
+	$(PYCACHE) $(BIN)/allervers demo-data
+	$(PYCACHE) $(BIN)/allervers serve --port $(PORT)
 
 test: $(VENV)/.installed browser pdf-tools deploy-tools
 	$(PYCACHE) $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
