@@ -71,9 +71,35 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A SQLite file of this test's own, for the tests that start servers or hold its locks."""
     path = tmp_path / "allervers.db"
     shutil.copyfile(sqlite_template, path)
     return f"sqlite:///{path}"
+
+
+# The worker's SQLite file for `db_url`, made fresh from the template before each test, and its
+# engine, kept from test to test like PostgreSQL's: SQLAlchemy keeps what it compiled per engine.
+_SQLITE_ENGINES: dict[str, Engine] = {}
+
+
+@pytest.fixture(scope="session")
+def _worker_sqlite_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("worker") / "allervers.db"
+
+
+@pytest.fixture
+def worker_sqlite_url(sqlite_template: Path, _worker_sqlite_path: Path) -> str:
+    url = f"sqlite:///{_worker_sqlite_path}"
+    if url in _SQLITE_ENGINES:
+        _SQLITE_ENGINES[url].dispose()  # its next connections open the fresh file
+    fresh = _worker_sqlite_path.with_name("fresh.db")
+    shutil.copyfile(sqlite_template, fresh)
+    for leftover in ("-wal", "-shm"):
+        Path(f"{_worker_sqlite_path}{leftover}").unlink(missing_ok=True)
+    os.replace(fresh, _worker_sqlite_path)  # a new file: a connection left open keeps the old one
+    if url not in _SQLITE_ENGINES:
+        _SQLITE_ENGINES[url] = make_engine(url)
+    return url
 
 
 @pytest.fixture(scope="session")
@@ -150,13 +176,18 @@ def postgres_url(postgres_database: str) -> Iterator[str]:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest) -> str:
     """Each test that uses it runs twice: on a SQLite file and on PostgreSQL."""
-    return request.getfixturevalue(f"{request.param}_url")  # type: ignore[no-any-return]
+    name = "worker_sqlite_url" if request.param == "sqlite" else f"{request.param}_url"
+    return request.getfixturevalue(name)  # type: ignore[no-any-return]
 
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     if db_url in _POSTGRES_ENGINES:  # the worker's, with its connections open: not disposed
         yield _POSTGRES_ENGINES[db_url]
+        return
+    if db_url in _SQLITE_ENGINES:  # the worker's; its file is replaced before the next test
+        yield _SQLITE_ENGINES[db_url]
+        _SQLITE_ENGINES[db_url].dispose()
         return
     engine = make_engine(db_url)
     yield engine
