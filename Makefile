@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 # One worker more than cores: many tests wait on a real server, a browser or a database, and a
-# third worker fills those waits (2 cores: 245 s with 3 workers, 300 s with 2).
+# third worker fills those waits (2 cores, 4 Dec: 344 s with 3 workers, 370 s with 4).
 TEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
 
 .PHONY: run test lint bench bench-smoke fuzz clean-venv browser pdf-tools deploy-tools
