@@ -136,7 +136,8 @@ def test_a_team_form_with_a_control_character_is_refused_the_same_on_both_databa
         f"/cases/{case_id}/notes", data={"csrf": token, "body": f"Rappeler{control} lundi"}
     )
     assert refused.status_code == 422, refused.text[:300]
-    assert "caractère de contrôle invisible (position 9" in refused.text
+    assert "Un champ du formulaire contient un caractère invisible" in refused.text
+    assert "Rien n&#39;a été enregistré" in refused.text
     with sessions() as session:
         assert session.query(CaseNote).count() == 0
     # Line breaks and tabs are text in a note.

@@ -12,11 +12,17 @@ from __future__ import annotations
 from fastapi import Request
 
 from api.web.rendering import PageError
-from messages import gettext
+from messages import N_, gettext
 from outreach import text_input
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 NOT_TEXT = frozenset({"password"})
+# No position here, unlike the API's message: a person cannot count to an invisible character.
+REFUSED = N_(
+    "A field of the form holds an invisible character, often brought by a copy and paste from "
+    "a PDF or a word processor. Nothing was saved. Go back with your browser's back button: what "
+    "you typed is still there; type that passage again instead of pasting it, then send."
+)
 
 
 async def refuse_control_characters(request: Request) -> None:
@@ -27,14 +33,5 @@ async def refuse_control_characters(request: Request) -> None:
     for name, value in form.multi_items():
         if not isinstance(value, str) or name in NOT_TEXT:
             continue
-        position = text_input.refused_at(value, multiline=True)
-        if position is not None:
-            raise PageError(
-                422,
-                gettext(
-                    "The form holds an invisible control character (position {position} of a "
-                    "field), often brought by a copy and paste: remove it and send again. Go "
-                    "back: what you typed is still in the form.",
-                    position=position,
-                ),
-            )
+        if text_input.refused_at(value, multiline=True) is not None:
+            raise PageError(422, gettext(REFUSED))

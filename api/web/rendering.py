@@ -129,6 +129,18 @@ PAGE_STATUSES = (404, 405)
 METHOD_REFUSED = N_("This page cannot be used this way. Go back and try again.")
 PAGE_NOT_FOUND = N_("This page does not exist.")
 BAD_REQUEST = N_("This request is not valid. Go back and try again.")
+# An error page's heading says what happened in plain words; the HTTP status stays in the answer.
+ERROR_TITLES = {
+    400: N_("Request to correct"),
+    403: N_("Access refused"),
+    404: N_("Page not found"),
+    405: N_("Not possible here"),
+    409: N_("Not possible for now"),
+    413: N_("Too large to send"),
+    422: N_("Request to correct"),
+    429: N_("Too many attempts"),
+}
+ERROR_TITLE = N_("Something went wrong")
 
 
 async def invalid_request_handler(request: Request, error: Exception) -> Response:
@@ -152,7 +164,12 @@ async def page_error_handler(request: Request, error: Exception) -> Response:
     return render(
         request,
         "team/error.html",
-        {"status": error.status, "message": error.message, "back": error.back, "home": home},
+        {
+            "title": gettext(ERROR_TITLES.get(error.status, ERROR_TITLE)),
+            "message": error.message,
+            "back": error.back,
+            "home": home,
+        },
         web=web,
         status_code=error.status,
     )

@@ -393,3 +393,22 @@ def test_the_overdue_steps_read_well(page: Page, live_server: LiveServer) -> Non
     expect(page.locator("tbody")).to_contain_text("9 jours")
     screenshot(page, "overdue")
     _check_accessible_basics(page)
+
+
+def test_a_pasted_control_character_is_refused_and_the_note_is_still_there(
+    page: Page, live_server: LiveServer
+) -> None:
+    # The one text rule (outreach/text_input.py) on the forms: a paste from a PDF or a word
+    # processor can bring an invisible character; the page says so, and going back keeps the text.
+    member = _member(live_server, role="coordinator")
+    case_id = _case(live_server, phone=131, last_name="Collage")
+    _sign_in(page, member.email)
+    page.goto(f"/cases/{case_id}")
+    note = "Rappeler lundi\u000bà 10 h"  # a vertical tab: Word's line break
+    page.locator("#note-body").fill(note)
+    page.get_by_role("button", name="Enregistrer la note").click()
+    expect(page.locator("h1")).to_have_text("Demande à corriger")
+    expect(page.locator("main")).to_contain_text("contient un caractère invisible")
+    screenshot(page, "form-control-character")
+    page.go_back()
+    expect(page.locator("#note-body")).to_have_value(note)
