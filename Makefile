@@ -92,8 +92,8 @@ lint: $(VENV)/.installed
 # A few seconds of the load benchmark, to see it still runs: on SQLite (also in `make test`) and,
 # with ALLERVERS_TEST_POSTGRES_URL, on a temporary PostgreSQL database it creates and drops.
 bench-smoke: $(VENV)/.installed
-	$(BIN)/python bench/load.py --smoke
-	$${ALLERVERS_TEST_POSTGRES_URL:+$(BIN)/python bench/load.py --smoke --postgres "$$ALLERVERS_TEST_POSTGRES_URL"}
+	$(PYCACHE) $(BIN)/python bench/load.py --smoke
+	$${ALLERVERS_TEST_POSTGRES_URL:+$(PYCACHE) $(BIN)/python bench/load.py --smoke --postgres "$$ALLERVERS_TEST_POSTGRES_URL"}
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/import_cases.py

@@ -8,6 +8,7 @@ checks (outreach.text_input, api.deps) already raise theirs in French.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
@@ -56,23 +57,25 @@ MESSAGES = {
     "list_type": N_("A list is expected."),
     "extra_forbidden": N_("Unknown field."),
 }
-# Types whose message counts something: the key of the count in the error's `ctx`.
-COUNTED = {
-    "string_too_short": "min_length",
-    "string_too_long": "max_length",
-    "too_short": "min_length",
-    "too_long": "max_length",
+# Types whose message counts something: the count's key in the error's `ctx`, and the message.
+COUNTED: dict[str, tuple[str, Callable[[int], str]]] = {
+    "string_too_short": (
+        "min_length",
+        lambda n: ngettext("At least {count} character.", "At least {count} characters.", n),
+    ),
+    "string_too_long": (
+        "max_length",
+        lambda n: ngettext("At most {count} character.", "At most {count} characters.", n),
+    ),
+    "too_short": (
+        "min_length",
+        lambda n: ngettext("At least {count} item.", "At least {count} items.", n),
+    ),
+    "too_long": (
+        "max_length",
+        lambda n: ngettext("At most {count} item.", "At most {count} items.", n),
+    ),
 }
-
-
-def _counted(kind: str, count: int) -> str:
-    if kind == "string_too_short":
-        return ngettext("At least {count} character.", "At least {count} characters.", count)
-    if kind == "string_too_long":
-        return ngettext("At most {count} character.", "At most {count} characters.", count)
-    if kind == "too_short":
-        return ngettext("At least {count} item.", "At least {count} items.", count)
-    return ngettext("At most {count} item.", "At most {count} items.", count)
 
 
 def in_french(error: RequestValidationError) -> RequestValidationError:
@@ -85,7 +88,8 @@ def _french(problem: dict[str, Any]) -> dict[str, Any]:
     context = problem.get("ctx") or {}
     try:
         if kind in COUNTED:
-            message = _counted(kind, int(context[COUNTED[kind]]))
+            key, counted = COUNTED[kind]
+            message = counted(int(context[key]))
         elif kind == "value_error" and "error" in context:
             message = str(context["error"])  # our own French reason, without "Value error, "
         elif kind in MESSAGES:

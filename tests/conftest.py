@@ -59,6 +59,19 @@ def clock() -> FrozenClock:
     return FrozenClock(DEFAULT_NOW)
 
 
+# One engine per worker for each of its databases, kept from test to test (`engine` hands it
+# out): SQLAlchemy keeps what it compiled per engine, and on PostgreSQL each new connection is a
+# server process that reads the catalog again, about 50 ms of the server's CPU a test when every
+# test opened its own.
+_WORKER_ENGINES: dict[str, Engine] = {}
+
+
+def _worker_engine(url: str) -> Engine:
+    if url not in _WORKER_ENGINES:
+        _WORKER_ENGINES[url] = make_engine(url)
+    return _WORKER_ENGINES[url]
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file, copied for each test (migrating once is the slow part)."""
@@ -77,11 +90,7 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-# The worker's SQLite file for `db_url`, made fresh from the template before each test, and its
-# engine, kept from test to test like PostgreSQL's: SQLAlchemy keeps what it compiled per engine.
-_SQLITE_ENGINES: dict[str, Engine] = {}
-
-
+# The worker's SQLite file for `db_url`, made fresh from the template before each test.
 @pytest.fixture(scope="session")
 def _worker_sqlite_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("worker") / "allervers.db"
@@ -90,15 +99,12 @@ def _worker_sqlite_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def worker_sqlite_url(sqlite_template: Path, _worker_sqlite_path: Path) -> str:
     url = f"sqlite:///{_worker_sqlite_path}"
-    if url in _SQLITE_ENGINES:
-        _SQLITE_ENGINES[url].dispose()  # its next connections open the fresh file
+    _worker_engine(url).dispose()  # its next connections open the fresh file
     fresh = _worker_sqlite_path.with_name("fresh.db")
     shutil.copyfile(sqlite_template, fresh)
     for leftover in ("-wal", "-shm"):
         Path(f"{_worker_sqlite_path}{leftover}").unlink(missing_ok=True)
     os.replace(fresh, _worker_sqlite_path)  # a new file: a connection left open keeps the old one
-    if url not in _SQLITE_ENGINES:
-        _SQLITE_ENGINES[url] = make_engine(url)
     return url
 
 
@@ -121,8 +127,8 @@ def postgres_database() -> Iterator[str]:
     try:
         yield url
     finally:
-        if url in _POSTGRES_ENGINES:
-            _POSTGRES_ENGINES.pop(url).dispose()
+        if url in _WORKER_ENGINES:
+            _WORKER_ENGINES.pop(url).dispose()
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
@@ -154,22 +160,9 @@ def _truncate_all(engine: Engine) -> None:
             connection.execute(text(f"SELECT {resets}"))
 
 
-# One engine per worker for its PostgreSQL database, kept from test to test: each new connection
-# is a new server process that reads the catalog again before its first queries, about 50 ms of
-# the server's CPU a test when every test opened its own.
-_POSTGRES_ENGINES: dict[str, Engine] = {}
-
-
-def _postgres_engine(url: str) -> Engine:
-    engine = _POSTGRES_ENGINES.get(url)
-    if engine is None:
-        engine = _POSTGRES_ENGINES[url] = make_engine(url)
-    return engine
-
-
 @pytest.fixture
 def postgres_url(postgres_database: str) -> Iterator[str]:
-    _truncate_all(_postgres_engine(postgres_database))
+    _truncate_all(_worker_engine(postgres_database))
     yield postgres_database
 
 
@@ -182,12 +175,11 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    if db_url in _POSTGRES_ENGINES:  # the worker's, with its connections open: not disposed
-        yield _POSTGRES_ENGINES[db_url]
-        return
-    if db_url in _SQLITE_ENGINES:  # the worker's; its file is replaced before the next test
-        yield _SQLITE_ENGINES[db_url]
-        _SQLITE_ENGINES[db_url].dispose()
+    """The worker's engine for its own databases (not disposed: on PostgreSQL its open
+    connections are the point; SQLite's file is replaced before the next test anyway); an engine
+    of its own for a module's other `db_url`."""
+    if db_url in _WORKER_ENGINES:
+        yield _WORKER_ENGINES[db_url]
         return
     engine = make_engine(db_url)
     yield engine

@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from messages import N_, gettext
 from outreach.casework.lifecycle import STATUS_LABELS
+from outreach.casework.procedure import STAGE_LABELS as STAGE_LABELS  # the domain's list
 
 CASE_STATUS_LABELS = STATUS_LABELS  # one list, in the domain (outreach.casework.lifecycle)
-STAGE_LABELS = {
-    "impaye": N_("unpaid rent"),
-    "cdp": N_("order to pay (CDP)"),
-    "assignation": N_("summons (assignation)"),
-    "audience": N_("hearing"),
-    "jugement": N_("judgment"),
-    "cql": N_("order to leave (CQL)"),
-    "cfp": N_("police assistance (CFP)"),
-}
 SORT_LABELS = {
     "newest": N_("Newest first"),
     "oldest": N_("Oldest first"),

@@ -37,6 +37,16 @@ from outreach.clock import PARIS, Clock
 from outreach.models import Case, TeamUser
 from outreach.models.case import STAGES
 
+# Each stage as the team reads it (one list: the pages, the API's schema and the figures).
+STAGE_LABELS = {
+    "impaye": N_("unpaid rent"),
+    "cdp": N_("order to pay (CDP)"),
+    "assignation": N_("summons (assignation)"),
+    "audience": N_("hearing"),
+    "jugement": N_("judgment"),
+    "cql": N_("order to leave (CQL)"),
+    "cfp": N_("police assistance (CFP)"),
+}
 SIX_WEEKS_SINCE = date(2023, 7, 29)  # loi n° 2023-668, in force the day after its publication
 SIX_WEEKS = timedelta(weeks=6)
 TRUCE_STARTS = (11, 1)  # 1 November

@@ -17,7 +17,7 @@ from messages.formatting import PARIS
 from outreach.casework import step_kinds
 from outreach.casework.closing import OUTCOMES, outcome_label
 from outreach.casework.diagnostic_form import current_form
-from outreach.casework.procedure import STAGE_DATES
+from outreach.casework.procedure import STAGE_DATES, STAGE_LABELS
 from outreach.models.case import STAGES
 from outreach.models.partner import PARTNER_KINDS
 from outreach.partners.directory import kind_label as partner_kind_label
@@ -26,15 +26,6 @@ from outreach.reports.facts import CaseFacts
 from outreach.reports.headline import FAVOURABLE
 from outreach.reports.tables import Table
 
-STAGE_LABELS = {
-    "impaye": N_("unpaid rent"),
-    "cdp": N_("order to pay (CDP)"),
-    "assignation": N_("summons (assignation)"),
-    "audience": N_("hearing"),
-    "jugement": N_("judgment"),
-    "cql": N_("order to leave (CQL)"),
-    "cfp": N_("police assistance (CFP)"),
-}
 UNKNOWN = ""
 
 
