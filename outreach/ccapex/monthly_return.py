@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from messages import N_, gettext
 from outreach.casework.closing import outcome_label
 from outreach.casework.lifecycle import status_label
+from outreach.casework.procedure import STAGE_LABELS
 from outreach.clock import PARIS
 from outreach.models import (
     Case,
@@ -64,16 +65,6 @@ DIAGNOSTIC_LABELS = {
     "given": N_("accepted"),
     "refused": N_("declined"),
     "withdrawn": N_("accepted, then withdrawn"),
-}
-# The same words as the team pages (api/web/labels.py).
-STAGE_NAMES = {
-    "impaye": N_("unpaid rent"),
-    "cdp": N_("order to pay (CDP)"),
-    "assignation": N_("summons (assignation)"),
-    "audience": N_("hearing"),
-    "jugement": N_("judgment"),
-    "cql": N_("order to leave (CQL)"),
-    "cfp": N_("police assistance (CFP)"),
 }
 
 
@@ -167,7 +158,7 @@ def rows_for_month(session: Session, *, month: str) -> list[ReturnRow]:
                 status=status_label(case.status),
                 outcome=outcome_label(case.outcome) if case.outcome else "",
                 closed_on=_day(case.closed_at) if case.status == "closed" else None,
-                stage=gettext(STAGE_NAMES[case.stage]) if case.stage in STAGE_NAMES else "",
+                stage=gettext(STAGE_LABELS[case.stage]) if case.stage in STAGE_LABELS else "",
             )
         )
     return rows
