@@ -83,7 +83,9 @@ def test_close_and_reopen_through_the_api(client, sessions, clock, auth) -> None
         actions = session.scalars(
             select(AuditEvent.action).where(AuditEvent.case_id == case_id)
         ).all()
-        kinds = session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case_id)).all()
+        kinds = session.scalars(
+            select(CaseEvent.kind).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+        ).all()
         assert session.get_one(Case, case_id).status == "new"
     assert "case.close" in actions and "case.reopen" in actions
     assert kinds == ["case.closed", "case.reopened"]
