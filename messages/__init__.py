@@ -25,8 +25,11 @@ DOMAIN = "allervers"
 DEFAULT_LANGUAGE = "fr"
 
 
+@cache
 def available_languages() -> tuple[str, ...]:
-    """Languages that have a catalog, French first."""
+    """Languages that have a catalog, French first (read once: the catalogs ship with the code,
+    and every date written for a household asks; globbing the folder each time was a quarter of
+    a case page's CPU)."""
     found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
     return tuple(sorted(found, key=lambda lang: (lang != DEFAULT_LANGUAGE, lang)))
 

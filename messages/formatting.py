@@ -10,8 +10,10 @@ the catalogs. No non-breaking space is ever returned: in an SMS one forces UCS-2
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency
 
@@ -83,14 +85,18 @@ def month_name(month: str, language: str = "fr") -> str:
         return month
 
 
+@lru_cache(maxsize=4096)
 def amount(cents: int, language: str) -> str:
-    """ "1 234,56 €" (French), "€1,234.56" (English): an amount in euros."""
+    """ "1 234,56 €" (French), "€1,234.56" (English): an amount in euros (kept: a case list
+    writes a hundred of them, at a tenth of a millisecond each through Babel)."""
     language = text_language(language)
     return _plain(format_currency(cents / 100, "EUR", locale=_locale(language)))
 
 
-def _locale(language: str) -> str:
-    return BABEL_LOCALES.get(language, language)
+@cache
+def _locale(language: str) -> Locale:
+    """The parsed Babel locale (parsed once: Babel parses a locale name on every call)."""
+    return Locale.parse(BABEL_LOCALES.get(language, language))
 
 
 def _plain(text: str) -> str:

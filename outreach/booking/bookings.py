@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from messages.formatting import time_window
 from outreach import audit
-from outreach.booking.config import BookingConfig
+from outreach.booking.config import BookingConfig, current_booking_config
 from outreach.booking.slots import available, earliest_start, offer_slots
 from outreach.booking.visits import (
     due_reminders,
@@ -98,7 +98,7 @@ def hold(
     For a conversation that asks another question (consent) before confirming. A household
     holds one slot at a time: holding another releases the first. `book` confirms it.
     """
-    config = config or BookingConfig()
+    config = config or current_booking_config()
     now = clock.now()
     release_hold(session, clock=clock, case=case, keep=slot_id)
     if not _take(session, case=case, slot_id=slot_id, now=now, config=config, status="held"):
@@ -149,7 +149,7 @@ def book(
     Booking the slot of the case's own visit again (a repeated "1") returns that visit. A case
     with another active visit must use `change`.
     """
-    config = config or BookingConfig()
+    config = config or current_booking_config()
     if where.reached_by not in REACHED_BY:
         raise BookingError(f"unknown way of reaching the household: {where.reached_by}")
     _lock_case(session, case.id)
@@ -190,7 +190,7 @@ def book(
 
 def can_change(visit: Visit, *, clock: Clock, config: BookingConfig | None = None) -> bool:
     """Whether the household may still change or cancel this visit by reply."""
-    config = config or BookingConfig()
+    config = config or current_booking_config()
     return visit.active and clock.now() <= visit.starts_at - config.change_deadline
 
 
@@ -210,7 +210,7 @@ def change(
     before it happens; `place` a meeting place, None for the home, or unchanged. The old visit
     is cancelled and its slot freed.
     """
-    config = config or BookingConfig()
+    config = config or current_booking_config()
     if actor is None and not can_change(visit, clock=clock, config=config):
         raise TooLate(f"visit {visit.id} can no longer be changed by the household")
     if not visit.active:
@@ -274,7 +274,7 @@ def cancel(
 
     False if it was not active any more. Raises TooLate for the household past the deadline.
     """
-    config = config or BookingConfig()
+    config = config or current_booking_config()
     if not visit.active:
         return False
     if actor is None and not can_change(visit, clock=clock, config=config):

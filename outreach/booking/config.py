@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import time, timedelta
+from functools import cache
 
 from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -68,6 +70,18 @@ _ALIASES = {
     name: str(field.validation_alias.choices[0])  # type: ignore[union-attr]
     for name, field in BookingConfig.model_fields.items()
 }
+
+
+def current_booking_config() -> BookingConfig:
+    """The booking settings of the environment as it is now: read again only when one of its
+    variables changed (reading them is a pydantic model each time, and every page offering
+    slots asks)."""
+    return _booking_config(tuple(os.environ.get(name) for name in _ALIASES.values()))
+
+
+@cache
+def _booking_config(values: tuple[str | None, ...]) -> BookingConfig:
+    return BookingConfig()
 
 
 def load_booking_config(**overrides: object) -> BookingConfig:

@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from outreach.booking.config import BookingConfig
+from outreach.booking.config import BookingConfig, current_booking_config
 from outreach.clock import PARIS, Clock
 from outreach.models import Absence, AvailabilityWindow, Case, OneOffSlot, Slot, Visit
 from outreach.models.booking import ACTIVE_VISIT_STATUSES
@@ -93,7 +93,7 @@ def offer_slots(
     `preference`: only the days and times of day the household asked for. Empty when the case has
     no sector or nothing suits: the team takes over.
     """
-    config = config or BookingConfig()
+    config = config or current_booking_config()
     if case.sector_id is None or count <= 0:
         return []
     now = clock.now()
@@ -177,7 +177,7 @@ def materialise_slots(
     session: Session, *, clock: Clock, config: BookingConfig | None = None
 ) -> MaterialiseReport:
     """Bring the slots of the next `horizon_weeks` in line with availability; idempotent."""
-    config = config or BookingConfig()
+    config = config or current_booking_config()
     now = clock.now()
     first_day = now.astimezone(PARIS).date()
     last_day = first_day + timedelta(weeks=config.horizon_weeks)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from messages import N_
 from outreach import audit
-from outreach.booking.config import BookingConfig
+from outreach.booking.config import BookingConfig, current_booking_config
 from outreach.booking.slots import is_working_day
 from outreach.cases import case_scope
 from outreach.casework import lifecycle
@@ -161,7 +161,7 @@ def due_reminders(
     session: Session, *, clock: Clock, config: BookingConfig | None = None
 ) -> list[Visit]:
     """Booked visits whose reminder is due now and not sent yet (for the daily job)."""
-    config = config or BookingConfig()
+    config = config or current_booking_config()
     now = clock.now()
     # The reminder day is at most a week before the visit (long holiday weekends included).
     candidates = session.scalars(

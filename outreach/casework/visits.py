@@ -18,7 +18,7 @@ from messages import N_, gettext
 from messages.templates import Text
 from outreach.booking import bookings
 from outreach.booking import texts as booking_texts
-from outreach.booking.config import BookingConfig
+from outreach.booking.config import BookingConfig, current_booking_config
 from outreach.booking.places import PlaceError, usable_place
 from outreach.booking.slots import available, earliest_start
 from outreach.clock import Clock
@@ -54,7 +54,7 @@ def free_slots(
 ) -> list[Slot]:
     """The free slots of the case's sector, soonest first, every worker's (not spread out like
     the three offered by SMS: the worker chooses with the household)."""
-    config = config or BookingConfig()
+    config = config or current_booking_config()
     if case.sector_id is None:
         return []
     now = clock.now()

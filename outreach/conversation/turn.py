@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from messages.templates import Text
-from outreach.booking.config import BookingConfig
+from outreach.booking.config import BookingConfig, current_booking_config
 from outreach.clock import Clock
 from outreach.conversation import replies
 from outreach.models import Case, Conversation, Message
@@ -48,4 +48,4 @@ class Turn:
 
     @property
     def booking(self) -> BookingConfig:
-        return self.settings.booking or BookingConfig()
+        return self.settings.booking or current_booking_config()

@@ -145,15 +145,17 @@ class Server:
 
     def wait_ready(self, limit: float = 60.0) -> None:
         deadline = time.monotonic() + limit
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"serve exited: {self.log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+        # One client for the whole wait (plain http, no certificates to load each time).
+        with httpx.Client(timeout=1, verify=False) as http:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise AssertionError(f"serve exited: {self.log_path.read_text()[-3000:]}")
+                try:
+                    if http.get(f"{self.base}/healthz").status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
         raise AssertionError(f"serve did not start: {self.log_path.read_text()[-3000:]}")
 
     def kill(self) -> None:

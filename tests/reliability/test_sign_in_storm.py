@@ -59,22 +59,24 @@ def storm(server: Server, email: str, count: int) -> tuple[Counter[int], Timings
     done = threading.Event()
     start = threading.Barrier(count)
 
+    # Plain http: verify=False spares each client loading the certificate bundle (30 ms of CPU,
+    # taken from the server under test when thirty clients start at once).
     def sign_in() -> None:
-        with httpx.Client(cookies=cookies, timeout=120) as client:
+        with httpx.Client(cookies=cookies, timeout=120, verify=False) as client:
             start.wait()
             status = client.post(f"{base}/login", data=form).status_code
         with health.lock:
             sign_ins[status] += 1
 
     def poll_health() -> None:
-        with httpx.Client(timeout=30) as client:
+        with httpx.Client(timeout=30, verify=False) as client:
             while not done.is_set():
                 health.timed(lambda: client.get(f"{base}/healthz"))
                 time.sleep(0.05)
 
     def post_webhooks() -> None:
         number = 0
-        with httpx.Client(timeout=30) as client:
+        with httpx.Client(timeout=30, verify=False) as client:
             while not done.is_set():
                 number += 1
                 params = inbound_params(f"SMstorm{number:06d}", fiction_phone(1), "oui")
