@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated, Any
 from urllib.parse import quote_plus, urlencode
 
@@ -81,11 +82,12 @@ class Group:
     title: str
     items: list[InboxEntry] = field(default_factory=list)
 
-    @property
+    # Read twice per group by the template, on every poll: computed once the group is built.
+    @cached_property
     def alert(self) -> bool:
         return any(item.alert for item in self.items)
 
-    @property
+    @cached_property
     def ids(self) -> str:
         return ",".join(str(item.id) for item in self.items)
 
@@ -139,7 +141,7 @@ def inbox_feed(
     entries = _list(session, web, view)
     current = signature([entry.id for entry in entries], counts)
     _audit(session, services.clock, web, entries)
-    context = _context(session, web, view, entries, counts=counts)
+    context = _context(session, web, view, entries, counts=counts, filters=False)
     html = render_fragment("team/_inbox_items.html", {**context, "csrf": web.csrf})
     body = {
         "changed": True,
@@ -257,7 +259,9 @@ def _context(
     entries: list[InboxEntry],
     *,
     counts: dict[str, int] | None = None,
+    filters: bool = True,
 ) -> dict[str, Any]:
+    """What the page shows; `filters=False` for the polled list, which has no filter menus."""
     counts = counts or tab_counts(
         session, user=web.user, sector=view.sector, worker_id=view.worker_id
     )
@@ -285,8 +289,8 @@ def _context(
         "signature": signature([entry.id for entry in entries], counts),
         "poll_seconds": POLL_SECONDS,
         "feed": "/inbox/feed?" + view.query(),
-        "sectors": _sectors(session, web),
-        "workers": _workers(session),
+        "sectors": _sectors(session, web) if filters else [],
+        "workers": _workers(session) if filters else [],
         "kinds": [(kind, gettext(KIND_LABELS[kind])) for kind in TABS[view.tab]],
         "empty": not entries,
     }

@@ -8,6 +8,7 @@ of the case's sector, like every other item that needs a human.
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -57,6 +58,11 @@ def task_label(task: str, language: str = "fr") -> str:
 
 def with_day(label: str, item: InboxItem) -> str:
     """ "Appeler le foyer · le 12/03/2026" for a task meant for a given day."""
-    if item.due_on is None:
+    return day_label(label, item.due_on)
+
+
+def day_label(label: str, due_on: date | None) -> str:
+    """The label, with the day it is meant for when there is one."""
+    if due_on is None:
         return label
-    return f"{label} · " + gettext("on {date}", date=item.due_on.strftime("%d/%m/%Y"))
+    return f"{label} · " + gettext("on {date}", date=due_on.strftime("%d/%m/%Y"))
