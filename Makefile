@@ -42,7 +42,7 @@ test: $(VENV)/.installed browser pdf-tools deploy-tools
 # For whoever changes the JSON API: schemathesis, every phase and check, 500 examples per
 # operation, a new seed each run (FUZZ_SEED=n repeats one). tests/fuzz/deep.py says more.
 fuzz: $(VENV)/.installed
-	$(BIN)/python -m tests.fuzz.deep
+	$(PYCACHE) $(BIN)/python -m tests.fuzz.deep
 
 # The browser tests drive Debian's Chromium. Install it when we can (root with apt-get);
 # otherwise the browser tests skip with a loud reason (and fail in CI).
