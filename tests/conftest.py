@@ -283,16 +283,18 @@ def auth(coordinator: tuple[int, str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {coordinator[1]}"}
 
 
-# The tests that take longest (real servers, outages, benchmarks' smoke runs) start first, so
-# the two workers do not end with one of them alone on a 30-second test (pytest-xdist hands out
-# tests in collection order).
+# The tests that take longest start first, so no worker ends alone on a 30-second test.
+# pytest-xdist's worksteal gives each worker a run of the collection order and lets the others
+# take from the end of it: the browser tests first keeps most of them on one worker, which then
+# starts Chromium once and sets each browser module's live server and sign-ins up once.
 _LONGEST_FIRST = (
+    "tests/browser/test_every_page.py",
+    "tests/browser/",
     "tests/reliability/test_database_down.py",
     "tests/test_bench_smoke.py",
     "tests/reliability/test_kill_serve.py",
     "tests/reliability/",
     "tests/fuzz/",
-    "tests/browser/",
 )
 
 
