@@ -45,12 +45,14 @@ fuzz: $(VENV)/.installed
 	$(PYCACHE) $(BIN)/python -m tests.fuzz.deep
 
 # The browser tests drive Debian's Chromium. Install it when we can (root with apt-get);
-# otherwise the browser tests skip with a loud reason (and fail in CI).
+# otherwise the browser tests skip with a loud reason (and fail in CI). chromium-l10n gives it
+# French, so its date and time fields read 09/03/2026 and 14:00 in the screenshots, as on a
+# French team member's computer (without it: 03/09/2026 and 02:00 PM).
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -e /usr/lib/chromium/locales/fr.pak ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			echo "Installing Debian's chromium for the browser tests..."; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+			echo "Installing Debian's chromium (and its French) for the browser tests..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-l10n >/dev/null \
 				|| echo "WARNING: could not install chromium: browser tests will be skipped"; \
 		else \
 			echo "WARNING: /usr/bin/chromium missing and cannot be installed here: browser tests will be skipped"; \

@@ -339,7 +339,7 @@ def mediation_entries(context: TimelineContext) -> list[TimelineEntry]:
             body=entry.note,
             facts=(
                 gettext("on {date}", date=entry.happened_on.strftime("%d/%m/%Y")),
-                gettext("by {name}", name=context.users.get(entry.author_id or 0, "?")),
+                *_by(context, entry.author_id),
             ),
             tone="team",
             key=entry.id,
@@ -360,13 +360,20 @@ def partner_entries(context: TimelineContext) -> list[TimelineEntry]:
             facts=(
                 gettext("on {date}", date=info.received_on.strftime("%d/%m/%Y")),
                 partner_means_label(info.means),
-                gettext("by {name}", name=context.users.get(info.author_id or 0, "?")),
+                *_by(context, info.author_id),
             ),
             tone="team",
             key=info.id,
         )
         for info, partner in infos_of(context.session, case_id=context.case.id)[:PER_SOURCE]
     ]
+
+
+def _by(context: TimelineContext, user_id: int | None) -> tuple[str, ...]:
+    """ "par Camille" for what a team member did; nothing when nobody is known (a member since
+    removed, an import), rather than a question mark."""
+    name = context.users.get(user_id or 0)
+    return (gettext("by {name}", name=name),) if name else ()
 
 
 def referral_entries(context: TimelineContext) -> list[TimelineEntry]:
@@ -376,10 +383,10 @@ def referral_entries(context: TimelineContext) -> list[TimelineEntry]:
     for referral in referrals_of(context.session, case_id=context.case.id)[:PER_SOURCE]:
         partner = names.get(referral.partner_id or 0, gettext("partner removed"))
         purpose = referral_purpose_label(referral.purpose)
-        by = gettext("by {name}", name=context.users.get(referral.created_by_id or 0, "?"))
+        by = _by(context, referral.created_by_id)
         answer = referral_status_label(referral.status)
         steps = (
-            (referral.created_at, N_("Referral prepared: {partner}"), (purpose, by), None),
+            (referral.created_at, N_("Referral prepared: {partner}"), (purpose, *by), None),
             (referral.sent_at, N_("Referral sent to {partner}"), (purpose,), None),
             (referral.opened_at, N_("Referral opened by {partner}"), (purpose,), None),
             (referral.answered_at, N_("Answer from {partner}: {answer}"), (purpose,),
@@ -458,8 +465,7 @@ def _event_entry(context: TimelineContext, event: AuditEvent) -> TimelineEntry:
             body = sent.body
             facts.append(channel_label(sent.channel))
             facts.append(status_label(sent.status))
-    if event.actor_id:
-        facts.append(gettext("by {name}", name=context.users.get(event.actor_id, "?")))
+    facts.extend(_by(context, event.actor_id))
     return TimelineEntry(
         at=event.at,
         kind="event",

@@ -31,6 +31,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+# The browser's own language, as on a French team member's computer: its date and time fields
+# show 09/03/2026 and 09:00. Playwright's locale sets only the page's language; Chromium on Linux
+# takes its own from the environment (the screenshots showed 03/09/2026 and 09:00 AM).
+BROWSER_ENV = {**os.environ, "LANG": "fr_FR.UTF-8", "LANGUAGE": "fr", "LC_ALL": "fr_FR.UTF-8"}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1366, "height": 900}  # the common laptop screen
 PHONE = {"width": 360, "height": 740}
@@ -118,7 +122,7 @@ def browser() -> Iterator[object]:
     expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, env=BROWSER_ENV
         )
         yield chromium
         chromium.close()
