@@ -64,7 +64,6 @@ from outreach.models.followup import OPEN_STEP_STATUSES, STEP_ACTORS, STEP_STATU
 from outreach.models.mediation import MEDIATION_KINDS
 from outreach.models.partner import INFO_KINDS, INFO_MEANS
 from outreach.partners.directory import partners
-from outreach.partners.received import infos_of
 from outreach.partners.received import kind_label as partner_kind_label
 from outreach.partners.received import means_label as partner_means_label
 from outreach.phones import display_phone
@@ -81,7 +80,8 @@ from outreach.team.followup import (
 from outreach.team.inbox import household_name
 from outreach.team.outcomes import outcome_label, outcomes_for
 from outreach.team.tasks import open_tasks, task_label, with_day
-from outreach.team.timeline import build_timeline
+from outreach.team.timeline import build_timeline, partner_infos
+from outreach.team.timeline_entry import PageReads
 
 router = APIRouter(include_in_schema=False)
 
@@ -129,6 +129,8 @@ def render_case(
     """The case page, with the errors of a refused form when there is one."""
     found = verdicts(session, case_id=case.id)
     today = paris_today(services.clock.now())
+    reads = PageReads()  # what the panels and the history both show, read once
+    directory = partners(session, sector_code=case.sector.code if case.sector else None)
     context = {
         "case": case,
         "facts": _facts(case),
@@ -164,14 +166,11 @@ def render_case(
                 "summary": info.summary,
                 "document_ref": info.document_ref,
             }
-            for info, partner in infos_of(session, case_id=case.id)
+            for info, partner in partner_infos(session, case, reads)
         ],
-        "partner_choices": [
-            (partner.id, partner.name)
-            for partner in partners(session, sector_code=case.sector.code if case.sector else None)
-        ],
-        "referrals": referral_rows(session, case_id=case.id),
-        "referral_partners": partner_choices(session, case),
+        "partner_choices": [(partner.id, partner.name) for partner in directory],
+        "referrals": referral_rows(session, case, reads),
+        "referral_partners": partner_choices(directory),
         "referral_purposes": purpose_choices(),
         "info_kinds": [(code, partner_kind_label(code)) for code in INFO_KINDS],
         "info_means": [(code, partner_means_label(code)) for code in INFO_MEANS],
@@ -179,7 +178,7 @@ def render_case(
         "household": household_name(case),
         "phones": [_point(point) for point in case.contact_points],
         "refusal": sending_refusal(services, case),
-        "timeline": build_timeline(session, case=case),
+        "timeline": build_timeline(session, case=case, reads=reads),
         "tasks": [
             {
                 "id": item.id,

@@ -29,7 +29,6 @@ from outreach.landlords.mail import mail_enabled
 from outreach.models import Case, EngagementStep, Partner, Referral
 from outreach.partners import referrals, sharing
 from outreach.partners.directory import kind_label as partner_kind_label
-from outreach.partners.directory import partners
 from outreach.partners.referrals import (
     ANSWER_STATUSES,
     FIELDS,
@@ -41,6 +40,8 @@ from outreach.partners.referrals import (
     status_label,
 )
 from outreach.team.followup import step_kind_label
+from outreach.team.timeline import case_referrals, partner_names
+from outreach.team.timeline_entry import PageReads
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,9 +61,9 @@ def _referral(session: Session, case: Case, referral_id: int) -> Referral:
     return referral
 
 
-def referral_rows(session: Session, *, case_id: int) -> list[dict[str, Any]]:
+def referral_rows(session: Session, case: Case, reads: PageReads) -> list[dict[str, Any]]:
     """The case's referrals as the case page lists them."""
-    names = dict(session.execute(select(Partner.id, Partner.name)).all())
+    names = partner_names(session, reads)
     return [
         {
             "id": referral.id,
@@ -72,7 +73,7 @@ def referral_rows(session: Session, *, case_id: int) -> list[dict[str, Any]]:
             "status_label": status_label(referral.status),
             "sent": short_date(referral.sent_at) if referral.sent_at else None,
         }
-        for referral in referrals.referrals_of(session, case_id=case_id)
+        for referral in case_referrals(session, case, reads)
     ]
 
 
@@ -374,11 +375,12 @@ def cancel(desk: DeskDep) -> Response:
     return RedirectResponse(f"/cases/{desk.case.id}#partners", status_code=303)
 
 
-def partner_choices(session: Session, case: Case) -> list[dict[str, Any]]:
-    """The directory's partners serving the case's sector, with whether they can get e-mail."""
+def partner_choices(directory: list[Partner]) -> list[dict[str, Any]]:
+    """The directory's partners (those serving the case's sector), with whether they can get
+    e-mail."""
     return [
         {"id": partner.id, "name": partner.name, "email": bool(partner.email)}
-        for partner in partners(session, sector_code=case.sector.code if case.sector else None)
+        for partner in directory
     ]
 
 

@@ -30,6 +30,8 @@ from outreach.models import (
     MediationEntry,
     Message,
     Partner,
+    PartnerInfo,
+    Referral,
     TeamUser,
 )
 from outreach.models.outbox import OutboxItem
@@ -48,6 +50,7 @@ from outreach.team.inbox import kind_label
 from outreach.team.outcomes import outcome_label
 from outreach.team.timeline_entry import (
     PER_SOURCE,
+    PageReads,
     TimelineContext,
     TimelineEntry,
     TimelineSource,
@@ -67,9 +70,14 @@ AUDIT_ACTIONS = (
 )
 
 
-def build_timeline(session: Session, *, case: Case) -> list[TimelineEntry]:
-    """Every source's entries for the case, newest first."""
-    context = TimelineContext(session=session, case=case, users=_team_names(session))
+def build_timeline(
+    session: Session, *, case: Case, reads: PageReads | None = None
+) -> list[TimelineEntry]:
+    """Every source's entries for the case, newest first; `reads`: what the page around it has
+    read already (see PageReads)."""
+    context = TimelineContext(
+        session=session, case=case, users=_team_names(session), reads=reads or PageReads()
+    )
     entries = [entry for source in SOURCES for entry in source(context)]
     return sorted(entries, key=lambda entry: (entry.at, entry.kind, entry.key), reverse=True)
 
@@ -365,8 +373,29 @@ def partner_entries(context: TimelineContext) -> list[TimelineEntry]:
             tone="team",
             key=info.id,
         )
-        for info, partner in infos_of(context.session, case_id=context.case.id)[:PER_SOURCE]
+        for info, partner in partner_infos(context.session, context.case, context.reads)[
+            :PER_SOURCE
+        ]
     ]
+
+
+def partner_infos(
+    session: Session, case: Case, reads: PageReads
+) -> list[tuple[PartnerInfo, Partner | None]]:
+    """What partners told the team about the case (read once per page)."""
+    return reads.once("partner_infos", lambda: infos_of(session, case_id=case.id))
+
+
+def case_referrals(session: Session, case: Case, reads: PageReads) -> list[Referral]:
+    """The case's referrals, newest first (read once per page)."""
+    return reads.once("referrals", lambda: referrals_of(session, case_id=case.id))
+
+
+def partner_names(session: Session, reads: PageReads) -> dict[int, str]:
+    """Every partner's name by id (read once per page)."""
+    return reads.once(
+        "partner_names", lambda: dict(session.execute(select(Partner.id, Partner.name)).all())
+    )
 
 
 def _by(context: TimelineContext, user_id: int | None) -> tuple[str, ...]:
@@ -378,9 +407,9 @@ def _by(context: TimelineContext, user_id: int | None) -> tuple[str, ...]:
 
 def referral_entries(context: TimelineContext) -> list[TimelineEntry]:
     """Each referral: prepared, sent, opened by the partner, answered."""
-    names = dict(context.session.execute(select(Partner.id, Partner.name)).all())
+    names = partner_names(context.session, context.reads)
     entries = []
-    for referral in referrals_of(context.session, case_id=context.case.id)[:PER_SOURCE]:
+    for referral in case_referrals(context.session, context.case, context.reads)[:PER_SOURCE]:
         partner = names.get(referral.partner_id or 0, gettext("partner removed"))
         purpose = referral_purpose_label(referral.purpose)
         by = _by(context, referral.created_by_id)
