@@ -191,9 +191,35 @@
   window.addEventListener("offline", function () { show(text("Offline"), "offline"); });
   window.setInterval(save, RETRY_MS);
 
+  // A radio button cannot be unticked: each question answered by one choice gets a button to
+  // take the answer back (shown once a choice is ticked), so a wrong tap is not stuck there.
+  var refreshers = [];
+  Array.prototype.forEach.call(form.querySelectorAll("fieldset.diag-choices"), function (group) {
+    var radios = group.querySelectorAll("input[type=radio]");
+    if (!radios.length) { return; }
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "diag-clear";
+    button.textContent = text("Clear");
+    function refresh() {
+      button.hidden = !Array.prototype.some.call(radios, function (radio) { return radio.checked; });
+    }
+    button.addEventListener("click", function () {
+      Array.prototype.forEach.call(radios, function (radio) { radio.checked = false; });
+      refresh();
+      radios[0].focus();
+      changed();
+    });
+    group.addEventListener("change", refresh);
+    group.appendChild(button);
+    refresh();
+    refreshers.push(refresh);
+  });
+
   var copy = kept();
   if (copy && copy.base === revision && copy.answers) {
     restore(copy.answers);
+    refreshers.forEach(function (refresh) { refresh(); });
     changes += 1;
     show(text("Restored"));
     later(0);

@@ -103,11 +103,22 @@ def test_a_worker_fills_the_diagnostic_through_a_network_cut(
     page.get_by_label("Seul avec enfants").check()
     page.get_by_label("Salaires").fill("1 250")
     page.get_by_label("Aide au logement (APL ou AL)").fill("210")
-    page.get_by_label("Oui, versée au propriétaire").check()
     status = page.locator("#diagnostic-status")
+    # A wrong tap on a single choice is taken back ("Effacer la réponse"), and saved as no answer.
+    single = page.locator(".diag-field[data-field='family_situation']")
+    expect(single.get_by_role("button", name="Effacer la réponse")).to_be_visible()
+    single.get_by_role("button", name="Effacer la réponse").click()
+    expect(page.get_by_label("Seul avec enfants")).not_to_be_checked()
+    expect(single.get_by_role("button", name="Effacer la réponse")).to_be_hidden()
     page.clock.run_for(1500)
     expect(status).to_contain_text("Brouillon enregistré à")
-    _wait_for(live_server, booked.case_id, "housing_benefit_kept")
+    assert "family_situation" not in _wait_for(live_server, booked.case_id, "salary")
+    page.get_by_label("Seul avec enfants").check()
+    page.get_by_label("Oui, versée au propriétaire").check()
+    page.clock.run_for(1500)
+    expect(status).to_contain_text("Brouillon enregistré à")
+    stored = _wait_for(live_server, booked.case_id, "housing_benefit_kept")
+    assert stored["family_situation"] == "single_parent"
 
     # The network drops: the rest is kept on the phone.
     phone.set_offline(True)
