@@ -146,7 +146,7 @@ def reachable() -> Exists:
         select(ContactPoint.id)
         .where(
             ContactPoint.case_id == Case.id,
-            ContactPoint.state == "ok",
+            ContactPoint.usable,
             or_(ContactPoint.kind != "phone", ContactPoint.sms_capable.is_(True)),
         )
         .exists()

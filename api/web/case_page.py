@@ -79,7 +79,7 @@ from outreach.team.followup import (
 )
 from outreach.team.inbox import household_name
 from outreach.team.outcomes import outcome_label, outcomes_for
-from outreach.team.tasks import open_tasks, task_label, with_day
+from outreach.team.tasks import day_label, open_tasks, task_label
 from outreach.team.timeline import build_timeline, partner_infos
 from outreach.team.timeline_entry import PageReads
 
@@ -182,7 +182,7 @@ def render_case(
         "tasks": [
             {
                 "id": item.id,
-                "label": with_day(task_label(item.note or ""), item),
+                "label": day_label(task_label(item.note or ""), item.due_on),
                 "created_at": item.created_at,
                 "outcomes": [(name, outcome_label(name)) for name in outcomes_for(item)],
                 "door_knock": item.note == "door_knock",

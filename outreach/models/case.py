@@ -13,6 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from outreach.models.base import Base, BigId, UTCDateTime
@@ -155,6 +156,7 @@ class ContactPoint(Base):
 
     case: Mapped[Case] = relationship(back_populates="contact_points")
 
-    @property
+    @hybrid_property
     def usable(self) -> bool:
+        """We can write to it (also usable in a query: `ContactPoint.usable`)."""
         return self.state == "ok"

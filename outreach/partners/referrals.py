@@ -248,9 +248,7 @@ def _fact(session: Session, *, case: Case, key: str) -> str:
             " ".join(filter(None, (person.first_name, person.last_name))) for person in case.people
         )
     if key == "contact":
-        point = next(
-            (p for p in case.contact_points if p.kind == "phone" and p.state == "ok"), None
-        )
+        point = next((p for p in case.contact_points if p.kind == "phone" and p.usable), None)
         return display_phone(point.value) if point else ""
     if key == "address":
         return ", ".join(part for part in (case.address, case.postcode, case.commune) if part)

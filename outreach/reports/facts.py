@@ -83,7 +83,7 @@ def load(session: Session, *, user: TeamUser, filters: IndicatorFilters) -> list
     )
     usable = _first(
         select(ContactPoint.case_id, func.count().label("at"))
-        .where(ContactPoint.state == "ok")
+        .where(ContactPoint.usable)
         .where(ContactPoint.case_id.in_(ids))
     )
     date_columns = [column for _stage, column in STAGE_DATES]

@@ -301,14 +301,14 @@ def _case_facts(session: Session, ids: set[int]) -> dict[int, _CaseFacts]:
         .order_by(Person.case_id, Person.id)
     )
     for case_id, first_name, last_name in people:
-        names.setdefault(case_id, " ".join(filter(None, (first_name, last_name))))
+        names.setdefault(case_id, person_name(first_name, last_name))
     phones: dict[int, list[str]] = {}
     points = session.execute(
         select(ContactPoint.case_id, ContactPoint.value)
         .where(
             ContactPoint.case_id.in_(wanted),
             ContactPoint.kind == "phone",
-            ContactPoint.state == "ok",  # ContactPoint.usable
+            ContactPoint.usable,
         )
         .order_by(ContactPoint.case_id, ContactPoint.position)
     )
@@ -376,4 +376,9 @@ def household_name(case: Case) -> str:
     tenant = case.people[0] if case.people else None
     if tenant is None:
         return case.reference
-    return " ".join(filter(None, (tenant.first_name, tenant.last_name)))
+    return person_name(tenant.first_name, tenant.last_name)
+
+
+def person_name(first_name: str | None, last_name: str | None) -> str:
+    """ "Camille Exemple": the first name, then the last name."""
+    return " ".join(filter(None, (first_name, last_name)))

@@ -56,13 +56,9 @@ def task_label(task: str, language: str = "fr") -> str:
     return gettext(TASK_LABELS[task], language) if task in TASK_LABELS else task
 
 
-def with_day(label: str, item: InboxItem) -> str:
-    """ "Appeler le foyer · le 12/03/2026" for a task meant for a given day."""
-    return day_label(label, item.due_on)
-
-
 def day_label(label: str, due_on: date | None) -> str:
-    """The label, with the day it is meant for when there is one."""
+    """ "Appeler le foyer · le 12/03/2026" for a task meant for a given day; the label alone
+    otherwise."""
     if due_on is None:
         return label
     return f"{label} · " + gettext("on {date}", date=due_on.strftime("%d/%m/%Y"))
