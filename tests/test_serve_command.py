@@ -4,6 +4,8 @@ server starts; everything of ours runs."""
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,18 +13,28 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
+from api import heap
 from api.cli.main import app as cli
 
 
 @pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[Any]:
+def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[Any]]:
     started: list[Any] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append((app, options)))
+
+    def run(app: Any, **options: Any) -> None:
+        # What the collector looks like when the server would start serving.
+        options["gc"] = (gc.get_threshold(), gc.get_freeze_count())
+        started.append((app, options))
+
+    monkeypatch.setattr(uvicorn, "run", run)
     monkeypatch.setenv("ALLERVERS_DATABASE_URL", f"sqlite:///{tmp_path / 'a.db'}")
     monkeypatch.setenv("ALLERVERS_SPOOL_DIR", str(tmp_path / "spool"))
     monkeypatch.delenv("ALLERVERS_PUBLIC_URL", raising=False)
     monkeypatch.delenv("ALLERVERS_ENV", raising=False)
-    return started
+    thresholds = gc.get_threshold()
+    yield started
+    gc.unfreeze()  # this test process's heap, not a server's: back as it was
+    gc.set_threshold(*thresholds)
 
 
 def test_the_port_sets_the_public_url(served: list[Any]) -> None:
@@ -39,3 +51,15 @@ def test_a_public_url_given_wins(served: list[Any], monkeypatch: pytest.MonkeyPa
     assert result.exit_code == 0, result.output
     [(app, _)] = served
     assert app.state.services.settings.public_url == "https://allervers.example.org"
+
+
+def test_the_heap_is_settled_before_serving(served: list[Any]) -> None:
+    """`allervers serve` starts with what start-up made frozen and young collections spaced out
+    (api/heap.py: the full collections were most of the pages' p99 under load)."""
+    gc.unfreeze()
+    result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code == 0, result.output
+    [(_, options)] = served
+    thresholds, frozen = options["gc"]
+    assert thresholds == (heap.YOUNG_THRESHOLD, *heap.OLDER_THRESHOLDS)
+    assert frozen > 10_000  # the modules, the app, its routes and catalogs at least

@@ -81,6 +81,7 @@ def serve(
 
     import uvicorn
 
+    from api import heap
     from api.app import create_app
     from api.webhooks import telegram_polling
 
@@ -90,9 +91,11 @@ def serve(
     svc = services()
     polling = telegram_polling.start(svc)  # Telegram: webhook registration or polling thread
     try:
+        served = create_app(services=svc, run_scheduler=True)
+        heap.settle()  # what start-up made stays out of the garbage collector's pauses
         # No access log: query strings can hold a searched name or phone number.
         uvicorn.run(
-            create_app(services=svc, run_scheduler=True),
+            served,
             host=host,
             port=port,
             log_level="info",
