@@ -12,7 +12,6 @@ from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import RowId, ServicesDep, SessionDep
@@ -59,7 +58,19 @@ from outreach.landlords import contact as landlords
 from outreach.landlords.mail import mail_enabled
 from outreach.landlords.mediation import entries_of as mediation_entries
 from outreach.landlords.mediation import kind_label as mediation_kind_label
-from outreach.models import Case, MeetingPlace, ProcedureCheck, Slot, TeamUser, Visit
+from outreach.models import (
+    Case,
+    ConsentRecord,
+    Diagnostic,
+    EngagementStep,
+    InboxItem,
+    MediationEntry,
+    MeetingPlace,
+    ProcedureCheck,
+    Slot,
+    TeamUser,
+    Visit,
+)
 from outreach.models.followup import OPEN_STEP_STATUSES, STEP_ACTORS, STEP_STATUSES
 from outreach.models.mediation import MEDIATION_KINDS
 from outreach.models.partner import INFO_KINDS, INFO_MEANS
@@ -80,7 +91,7 @@ from outreach.team.followup import (
 from outreach.team.inbox import household_name
 from outreach.team.outcomes import outcome_label, outcomes_for
 from outreach.team.tasks import day_label, open_tasks, task_label
-from outreach.team.timeline import build_timeline, partner_infos
+from outreach.team.timeline import build_timeline, partner_infos, team_members
 from outreach.team.timeline_entry import PageReads
 
 router = APIRouter(include_in_schema=False)
@@ -127,14 +138,17 @@ def render_case(
     status_code: int = 200,
 ) -> Response:
     """The case page, with the errors of a refused form when there is one."""
-    found = verdicts(session, case_id=case.id)
     today = paris_today(services.clock.now())
-    reads = PageReads()  # what the panels and the history both show, read once
+    # What the panels and the history both show, read once; and the tables with nothing for
+    # this case, not read at all.
+    reads = PageReads(session, case.id)
+    found = verdicts(session, case_id=case.id) if reads.holds(ProcedureCheck) else {}
+    has_consents = reads.holds(ConsentRecord)
     directory = partners(session, sector_code=case.sector.code if case.sector else None)
     context = {
         "case": case,
         "facts": _facts(case),
-        "visit": _visit(session, services, case),
+        "visit": _visit(session, services, case) if reads.holds(Visit) else None,
         "slots": [
             (slot.id, _slot_label(slot))
             for slot in free_slots(session, clock=services.clock, case=case)
@@ -146,16 +160,18 @@ def render_case(
         "reached_by": [
             (code, gettext(text)) for code, text in REACHED_BY_LABELS.items() if code != "reply"
         ],
-        "consents": consents_shown(session, case_id=case.id),
+        "consents": consents_shown(session, case_id=case.id) if has_consents else [],
         "consent_texts": [
             (purpose, gettext(PURPOSE_LABELS[purpose]), gettext(text))
             for purpose, text in IN_PERSON_TEXTS.items()
         ],
         "consent_decisions": [(code, gettext(text)) for code, text in DECISION_LABELS.items()],
         "consent_methods": [(code, gettext(text)) for code, text in METHOD_LABELS.items()],
-        "contract": _contract(session, case),
-        "diagnostic": diagnostic_panel(session, case_id=case.id),
-        "landlord": _landlord(session, services, case),
+        "contract": _contract(session, case) if has_consents else None,
+        "diagnostic": diagnostic_panel(session, case_id=case.id)
+        if reads.holds(Diagnostic)
+        else None,
+        "landlord": _landlord(session, services, case, reads),
         "call_outcomes": [(code, outcome_label(code)) for code in call_outcomes()],
         "partner_infos": [
             {
@@ -187,12 +203,19 @@ def render_case(
                 "outcomes": [(name, outcome_label(name)) for name in outcomes_for(item)],
                 "door_knock": item.note == "door_knock",
             }
-            for item in open_tasks(session, case_id=case.id)
+            for item in (open_tasks(session, case_id=case.id) if reads.holds(InboxItem) else [])
         ],
-        "steps": [_step(step, today=today) for step in steps_for(session, case_id=case.id)],
+        "steps": [
+            _step(step, today=today)
+            for step in (steps_for(session, case_id=case.id) if reads.holds(EngagementStep) else [])
+        ],
         "step_kinds": [(kind, step_kind_label(kind)) for kind in step_kinds.kind_keys()],
         "step_statuses": [(status, step_status_label(status)) for status in STEP_STATUSES],
-        "workers": _workers(session) if web.user.is_coordinator else [],
+        "workers": [
+            (member_id, name) for member_id, name, active in team_members(session, reads) if active
+        ]
+        if web.user.is_coordinator
+        else [],
         "procedure": _procedure(case, today=today),
         "date_fields": [
             (name, gettext(DATE_LABELS.get(name, LEASE_LABEL)), getattr(case, name))
@@ -368,7 +391,9 @@ def _slot_label(slot: Slot) -> str:
     )
 
 
-def _landlord(session: Session, services: Services, case: Case) -> dict[str, Any] | None:
+def _landlord(
+    session: Session, services: Services, case: Case, reads: PageReads
+) -> dict[str, Any] | None:
     """The landlord block: who, how to reach them, and exactly what a message would say."""
     landlord = case.landlord
     if landlord is None:
@@ -401,7 +426,9 @@ def _landlord(session: Session, services: Services, case: Case) -> dict[str, Any
                 "on": entry.happened_on.strftime("%d/%m/%Y"),
                 "note": entry.note,
             }
-            for entry in mediation_entries(session, case_id=case.id)
+            for entry in (
+                mediation_entries(session, case_id=case.id) if reads.holds(MediationEntry) else []
+            )
         ],
         "mediation_kinds": [(code, mediation_kind_label(code)) for code in MEDIATION_KINDS],
     }
@@ -419,10 +446,3 @@ def _contract(session: Session, case: Case) -> dict[str, Any] | None:
         "by": recorder.name if recorder else None,
         "document_ref": record.document_ref,
     }
-
-
-def _workers(session: Session) -> list[tuple[int, str]]:
-    rows = session.execute(
-        select(TeamUser.id, TeamUser.name).where(TeamUser.active.is_(True)).order_by(TeamUser.name)
-    )
-    return [(user_id, name) for user_id, name in rows]

@@ -63,7 +63,8 @@ def _referral(session: Session, case: Case, referral_id: int) -> Referral:
 
 def referral_rows(session: Session, case: Case, reads: PageReads) -> list[dict[str, Any]]:
     """The case's referrals as the case page lists them."""
-    names = partner_names(session, reads)
+    referrals = case_referrals(session, case, reads)
+    names = partner_names(session, reads) if referrals else {}
     return [
         {
             "id": referral.id,
@@ -73,7 +74,7 @@ def referral_rows(session: Session, case: Case, reads: PageReads) -> list[dict[s
             "status_label": status_label(referral.status),
             "sent": short_date(referral.sent_at) if referral.sent_at else None,
         }
-        for referral in case_referrals(session, case, reads)
+        for referral in referrals
     ]
 
 

@@ -8,6 +8,7 @@ timeline). An entry and a source are defined in outreach.team.timeline_entry.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,16 +24,19 @@ from outreach.models import (
     AuditEvent,
     Case,
     CaseNote,
+    ConsentRecord,
     EngagementStep,
     Enrolment,
     ImportBatch,
     InboxItem,
+    Letter,
     MediationEntry,
     Message,
     Partner,
     PartnerInfo,
     Referral,
     TeamUser,
+    Visit,
 )
 from outreach.models.outbox import OutboxItem
 from outreach.partners.received import infos_of
@@ -75,10 +79,15 @@ def build_timeline(
 ) -> list[TimelineEntry]:
     """Every source's entries for the case, newest first; `reads`: what the page around it has
     read already (see PageReads)."""
-    context = TimelineContext(
-        session=session, case=case, users=_team_names(session), reads=reads or PageReads()
-    )
-    entries = [entry for source in SOURCES for entry in source(context)]
+    reads = reads or PageReads(session, case.id)
+    users = {member_id: name for member_id, name, _active in team_members(session, reads)}
+    context = TimelineContext(session=session, case=case, users=users, reads=reads)
+    entries = [
+        entry
+        for source in SOURCES
+        if source not in READS_TABLE or reads.holds(READS_TABLE[source])
+        for entry in source(context)
+    ]
     return sorted(entries, key=lambda entry: (entry.at, entry.kind, entry.key), reverse=True)
 
 
@@ -90,13 +99,16 @@ def status_label(status: str) -> str:
 
 
 def message_entries(context: TimelineContext) -> list[TimelineEntry]:
-    rows = context.session.scalars(
-        select(Message)
-        .where(Message.case_id == context.case.id)
-        .order_by(Message.id.desc())
-        .limit(PER_SOURCE)
+    rows = list(
+        context.session.scalars(
+            select(Message)
+            .where(Message.case_id == context.case.id)
+            .order_by(Message.id.desc())
+            .limit(PER_SOURCE)
+        )
     )
-    planned = _planned_sends(context)
+    waiting = any(message.status == "pending" for message in rows)
+    planned = _planned_sends(context) if waiting else {}
     return [_message_entry(context, message, planned.get(message.id)) for message in rows]
 
 
@@ -383,12 +395,18 @@ def partner_infos(
     session: Session, case: Case, reads: PageReads
 ) -> list[tuple[PartnerInfo, Partner | None]]:
     """What partners told the team about the case (read once per page)."""
-    return reads.once("partner_infos", lambda: infos_of(session, case_id=case.id))
+    return reads.once(
+        "partner_infos",
+        lambda: infos_of(session, case_id=case.id) if reads.holds(PartnerInfo) else [],
+    )
 
 
 def case_referrals(session: Session, case: Case, reads: PageReads) -> list[Referral]:
     """The case's referrals, newest first (read once per page)."""
-    return reads.once("referrals", lambda: referrals_of(session, case_id=case.id))
+    return reads.once(
+        "referrals",
+        lambda: referrals_of(session, case_id=case.id) if reads.holds(Referral) else [],
+    )
 
 
 def partner_names(session: Session, reads: PageReads) -> dict[int, str]:
@@ -407,9 +425,10 @@ def _by(context: TimelineContext, user_id: int | None) -> tuple[str, ...]:
 
 def referral_entries(context: TimelineContext) -> list[TimelineEntry]:
     """Each referral: prepared, sent, opened by the partner, answered."""
-    names = partner_names(context.session, context.reads)
+    referrals = case_referrals(context.session, context.case, context.reads)[:PER_SOURCE]
+    names = partner_names(context.session, context.reads) if referrals else {}
     entries = []
-    for referral in case_referrals(context.session, context.case, context.reads)[:PER_SOURCE]:
+    for referral in referrals:
         partner = names.get(referral.partner_id or 0, gettext("partner removed"))
         purpose = referral_purpose_label(referral.purpose)
         by = _by(context, referral.created_by_id)
@@ -506,8 +525,18 @@ def _event_entry(context: TimelineContext, event: AuditEvent) -> TimelineEntry:
     )
 
 
-def _team_names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(TeamUser.id, TeamUser.name)).all())
+def team_members(session: Session, reads: PageReads) -> list[tuple[int, str, bool]]:
+    """Every team member (id, name, active), by name: the history names who did what, the
+    assignment lists who can be chosen (read once per page)."""
+    return reads.once(
+        "team_members",
+        lambda: [
+            (member_id, name, active)
+            for member_id, name, active in session.execute(
+                select(TeamUser.id, TeamUser.name, TeamUser.active).order_by(TeamUser.name)
+            )
+        ],
+    )
 
 
 SOURCES: tuple[TimelineSource, ...] = (
@@ -526,3 +555,14 @@ SOURCES: tuple[TimelineSource, ...] = (
     consent_entries,
     visit_entries,
 )
+# The sources that read one of the tables PageReads.holds asks about: skipped when the case has
+# no row there (partner notes and referrals ask it themselves, the panels share their reads).
+READS_TABLE: dict[TimelineSource, type[Any]] = {
+    inbox_entries: InboxItem,
+    letter_entries: Letter,
+    note_entries: CaseNote,
+    step_entries: EngagementStep,
+    mediation_entries: MediationEntry,
+    consent_entries: ConsentRecord,
+    visit_entries: Visit,
+}
