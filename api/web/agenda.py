@@ -30,6 +30,7 @@ from api.web.availability import (
     back_to_agenda,
     may_manage,
     one_offs,
+    read_names,
     visible_sectors,
     visible_workers,
     windows,
@@ -162,6 +163,7 @@ def render_agenda(
     managed = [u for u in shown if may_manage(web, u.id)]
     managed_ids = [u.id for u in managed]
     feed = calendar_feed.live_feed(session, worker_id=web.user.id)
+    names = read_names(session)
     webcal = "webcal://" + new_feed_url.split("://", 1)[1] if new_feed_url else None
     context: dict[str, Any] = {
         "week": week_code(monday),
@@ -177,9 +179,9 @@ def render_agenda(
         "weekday_options": [(n, gettext(name)) for n, name in enumerate(WEEKDAYS)],
         "days": days,
         "visit_count": len([v for v in visits if v.status != "cancelled"]),
-        "windows": windows(session, managed_ids),
-        "one_offs": one_offs(session, managed_ids, today),
-        "absences": absences(session, managed_ids, services.clock.now()),
+        "windows": windows(session, managed_ids, names),
+        "one_offs": one_offs(session, managed_ids, today, names),
+        "absences": absences(session, managed_ids, services.clock.now(), names),
         "feed": feed,
         "new_feed_url": new_feed_url,
         "error": error,

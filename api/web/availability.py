@@ -8,6 +8,7 @@ person back to the agenda week they came from.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 
@@ -89,7 +90,23 @@ def _hhmm(value: time) -> str:
     return value.strftime("%H:%M")
 
 
-def windows(session: Session, worker_ids: list[int]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Names:
+    """The team members' and the sectors' names by id, read once for the agenda's three lists
+    (a sector looked up row by row cost a query per row)."""
+
+    workers: dict[int, str]
+    sectors: dict[int, str]
+
+
+def read_names(session: Session) -> Names:
+    return Names(
+        workers=dict(session.execute(select(TeamUser.id, TeamUser.name)).tuples().all()),
+        sectors=dict(session.execute(select(Sector.id, Sector.name)).tuples().all()),
+    )
+
+
+def windows(session: Session, worker_ids: list[int], names: Names) -> list[dict[str, Any]]:
     rows = session.scalars(
         select(AvailabilityWindow)
         .where(AvailabilityWindow.worker_id.in_(worker_ids))
@@ -97,12 +114,11 @@ def windows(session: Session, worker_ids: list[int]) -> list[dict[str, Any]]:
             AvailabilityWindow.worker_id, AvailabilityWindow.weekday, AvailabilityWindow.start_time
         )
     )
-    names = _names(session)
     return [
         {
             "id": w.id,
-            "worker": names.get(w.worker_id, ""),
-            "sector": _sector_name(session, w.sector_id),
+            "worker": names.workers.get(w.worker_id, ""),
+            "sector": names.sectors.get(w.sector_id, ""),
             "text": gettext(
                 "Every {weekday}, {start}–{end}, {minutes} min visits",
                 weekday=gettext(WEEKDAYS[w.weekday]),
@@ -115,18 +131,19 @@ def windows(session: Session, worker_ids: list[int]) -> list[dict[str, Any]]:
     ]
 
 
-def one_offs(session: Session, worker_ids: list[int], today: date) -> list[dict[str, Any]]:
+def one_offs(
+    session: Session, worker_ids: list[int], today: date, names: Names
+) -> list[dict[str, Any]]:
     rows = session.scalars(
         select(OneOffSlot)
         .where(OneOffSlot.worker_id.in_(worker_ids), OneOffSlot.day >= today)
         .order_by(OneOffSlot.day, OneOffSlot.start_time)
     )
-    names = _names(session)
     return [
         {
             "id": o.id,
-            "worker": names.get(o.worker_id, ""),
-            "sector": _sector_name(session, o.sector_id),
+            "worker": names.workers.get(o.worker_id, ""),
+            "sector": names.sectors.get(o.sector_id, ""),
             "text": gettext(
                 "{day} {start}–{end}, {minutes} min visits",
                 day=o.day.strftime("%d/%m/%Y"),
@@ -139,17 +156,18 @@ def one_offs(session: Session, worker_ids: list[int], today: date) -> list[dict[
     ]
 
 
-def absences(session: Session, worker_ids: list[int], now: datetime) -> list[dict[str, Any]]:
+def absences(
+    session: Session, worker_ids: list[int], now: datetime, names: Names
+) -> list[dict[str, Any]]:
     rows = session.scalars(
         select(Absence)
         .where(Absence.worker_id.in_(worker_ids), Absence.ends_at > now)
         .order_by(Absence.starts_at)
     )
-    names = _names(session)
     return [
         {
             "id": a.id,
-            "worker": names.get(a.worker_id, ""),
+            "worker": names.workers.get(a.worker_id, ""),
             "text": gettext(
                 "from {first} to {last}",
                 first=a.starts_at.astimezone(PARIS).strftime("%d/%m/%Y"),
@@ -158,15 +176,6 @@ def absences(session: Session, worker_ids: list[int], now: datetime) -> list[dic
         }
         for a in rows
     ]
-
-
-def _names(session: Session) -> dict[int, str]:
-    return {row[0]: row[1] for row in session.execute(select(TeamUser.id, TeamUser.name))}
-
-
-def _sector_name(session: Session, sector_id: int) -> str:
-    sector = session.get(Sector, sector_id)
-    return sector.name if sector else ""
 
 
 def back_to_agenda(week: str, worker: str = "", *, anchor: str = "") -> Response:
