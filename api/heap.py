@@ -4,9 +4,9 @@ CPython's cycle collector stops every thread while it runs. With its default set
 promotes the short-lived objects of requests in flight (rows, statements, template frames) to
 the oldest generation, which then grows fast enough to be collected in full every few seconds;
 and a full collection walks everything alive, the modules, mappers and catalogs loaded at
-start-up included. Measured under `bench/load.py` (six clients, one process): six to eleven
-full collections in 30 s, of 100 to 270 ms each, every request in flight waiting meanwhile,
-which was most of the pages' p99.
+start-up included. Measured under `bench/load.py` (six clients, one process): six full
+collections in 30 s, of 190 to 270 ms each, every request in flight waiting meanwhile, which was
+most of the pages' p99 (bench/README.md).
 
 `settle` is called once by `allervers serve`, after the app is built and before it serves:
 - what start-up made is moved out of the collector's sight (`gc.freeze`): it lives as long as
