@@ -101,8 +101,8 @@ class Names:
 
 def read_names(session: Session) -> Names:
     return Names(
-        workers=dict(session.execute(select(TeamUser.id, TeamUser.name)).tuples().all()),
-        sectors=dict(session.execute(select(Sector.id, Sector.name)).tuples().all()),
+        workers=dict(session.execute(select(TeamUser.id, TeamUser.name)).all()),
+        sectors=dict(session.execute(select(Sector.id, Sector.name)).all()),
     )
 
 
