@@ -13,7 +13,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from outreach.casework import step_kinds
-from outreach.models import CaseNote, ConsentRecord, EngagementStep, InboxItem, TeamUser
+from outreach.models import (
+    CaseNote,
+    ConsentRecord,
+    EngagementStep,
+    InboxItem,
+    Message,
+    TeamUser,
+)
 from outreach.privacy.consent import record_consent
 from outreach.team.followup import add_note, add_step
 from outreach.team.tasks import create_task
@@ -103,3 +110,8 @@ def test_what_the_tables_hold_is_asked_right_and_shown(web, sessions, clock, eng
         if re.search(rf"\bFROM {table}\b", statement)
     }
     assert asked == {"case_note", "engagement_step", "inbox_item", "consent_record"}
+
+
+def test_a_table_the_probe_does_not_ask_is_refused_not_read_as_empty(sessions) -> None:
+    with sessions() as session, pytest.raises(ValueError, match="Message"):
+        PageReads(session, 1).holds(Message)

@@ -10,20 +10,8 @@ from typing import Any, TypeVar
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from outreach.models import (
-    Case,
-    CaseNote,
-    ConsentRecord,
-    Diagnostic,
-    EngagementStep,
-    InboxItem,
-    Letter,
-    MediationEntry,
-    PartnerInfo,
-    ProcedureCheck,
-    Referral,
-    Visit,
-)
+from outreach import models
+from outreach.models import Case
 
 PER_SOURCE = 300  # the most recent rows each source reads
 
@@ -49,17 +37,17 @@ T = TypeVar("T")
 # has no visit, consent, diagnostic, step, note, letter, referral... `PageReads.holds` asks them
 # all at once, and the page skips reading those that hold nothing (about half of its queries).
 PROBED: tuple[type[Any], ...] = (
-    CaseNote,
-    ConsentRecord,
-    Diagnostic,
-    EngagementStep,
-    InboxItem,
-    Letter,
-    MediationEntry,
-    PartnerInfo,
-    ProcedureCheck,
-    Referral,
-    Visit,
+    models.CaseNote,
+    models.ConsentRecord,
+    models.Diagnostic,
+    models.EngagementStep,
+    models.InboxItem,
+    models.Letter,
+    models.MediationEntry,
+    models.PartnerInfo,
+    models.ProcedureCheck,
+    models.Referral,
+    models.Visit,
 )
 
 
@@ -81,17 +69,17 @@ class PageReads:
 
     def holds(self, model: type[Any]) -> bool:
         """Whether `model`'s table (one of PROBED) has a row for the case."""
-        return model.__tablename__ in self.once("held", self._held)
+        if model not in PROBED:  # a table never asked would read as empty, and hide its rows
+            raise ValueError(f"{model.__name__} is not one of the tables PageReads asks")
+        return model in self.once("held", self._held)
 
-    def _held(self) -> frozenset[str]:
+    def _held(self) -> frozenset[type[Any]]:
         checks = [
             exists().where(model.case_id == self._case_id).label(model.__tablename__)
             for model in PROBED
         ]
         row = self._session.execute(select(*checks)).one()
-        return frozenset(
-            model.__tablename__ for model, held in zip(PROBED, row, strict=True) if held
-        )
+        return frozenset(model for model, held in zip(PROBED, row, strict=True) if held)
 
 
 @dataclass(frozen=True)
