@@ -98,16 +98,16 @@ bench-smoke: $(VENV)/.installed
 	$${ALLERVERS_TEST_POSTGRES_URL:+$(PYCACHE) $(BIN)/python bench/load.py --smoke --postgres "$$ALLERVERS_TEST_POSTGRES_URL"}
 
 bench: $(VENV)/.installed
-	$(BIN)/python bench/import_cases.py
-	$(BIN)/python bench/webhooks.py
-	$(BIN)/python bench/dispatch.py $${ALLERVERS_TEST_POSTGRES_URL:+--postgres "$$ALLERVERS_TEST_POSTGRES_URL"}
-	$(BIN)/python bench/case_list.py
-	$(BIN)/python bench/load.py
-	$(BIN)/python bench/sign_in_storm.py
-	$(BIN)/python bench/body_limit.py
+	$(PYCACHE) $(BIN)/python bench/import_cases.py
+	$(PYCACHE) $(BIN)/python bench/webhooks.py
+	$(PYCACHE) $(BIN)/python bench/dispatch.py $${ALLERVERS_TEST_POSTGRES_URL:+--postgres "$$ALLERVERS_TEST_POSTGRES_URL"}
+	$(PYCACHE) $(BIN)/python bench/case_list.py
+	$(PYCACHE) $(BIN)/python bench/load.py
+	$(PYCACHE) $(BIN)/python bench/sign_in_storm.py
+	$(PYCACHE) $(BIN)/python bench/body_limit.py
 	@if [ -n "$$ALLERVERS_TEST_POSTGRES_URL" ]; then \
-		$(BIN)/python bench/load.py --postgres "$$ALLERVERS_TEST_POSTGRES_URL"; \
-		$(BIN)/python bench/sign_in_storm.py --postgres "$$ALLERVERS_TEST_POSTGRES_URL"; fi
+		$(PYCACHE) $(BIN)/python bench/load.py --postgres "$$ALLERVERS_TEST_POSTGRES_URL"; \
+		$(PYCACHE) $(BIN)/python bench/sign_in_storm.py --postgres "$$ALLERVERS_TEST_POSTGRES_URL"; fi
 
 clean-venv:
 	rm -rf $(VENV)

@@ -16,10 +16,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from outreach.booking.slots import materialise_slots
+from outreach.ccapex.importer import IMPORTED
 from outreach.ccapex.rows import CaseRow
 from outreach.ccapex.store import Context, Prepared, insert_cases, reserve_ids
 from outreach.clock import PARIS, FrozenClock
-from outreach.db import make_engine, make_session_factory, transaction
+from outreach.db import make_engine, make_session_factory, refresh_statistics, transaction
 from outreach.models import (
     STAGES,
     AvailabilityWindow,
@@ -104,6 +105,9 @@ def seed(url: str, cases: int, due: int) -> World:
         waiting = [h.case_id for h in households if not h.contacted and not h.opted_out]
         entered = enrol_new_cases(session, clock=clock, case_ids=waiting)
         _add_availability(session, clock)
+        # What the import does after a list (outreach.ccapex.importer), and autovacuum did long
+        # ago for the history: without it, PostgreSQL plans the first minute's lists blind.
+        refresh_statistics(session, (*IMPORTED, Message, Conversation))
     engine.dispose()
     members = [_member(email, codes, tokens[email], households) for email, *_, codes in TEAM]
     return World(households, members, seeded, entered)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, make_url
+from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from outreach.write_turns import TurnTakingConnection, turns_for
@@ -182,3 +182,20 @@ def _pending_writes(
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def refresh_statistics(session: Session, models: Iterable[type[Any]]) -> None:
+    """After a bulk write, refresh PostgreSQL's planner statistics of these tables, in the
+    transaction that wrote them (so they are kept or rolled back with the rows).
+
+    Why: until autovacuum analyses a table (a minute or so after a large change), the planner
+    guesses its size and spread, and some lists take several times longer; a team opens the case
+    list right after an import. PostgreSQL's manual advises it after loading data ("Populating a
+    Database", https://www.postgresql.org/docs/15/populate.html#POPULATE-ANALYZE). ANALYZE takes
+    a lock that lets readers and writers through. On SQLite, which keeps no statistics unless
+    asked and whose plans here are chosen without them, nothing is done.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for model in models:
+        session.execute(text(f'ANALYZE "{model.__table__.name}"'))

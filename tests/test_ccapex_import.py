@@ -411,6 +411,39 @@ def test_it_reimports_the_same_file_without_any_change(
     assert strip == [tuple(v for i, v in enumerate(r) if i != batch_column) for r in after]
 
 
+def test_it_leaves_postgresql_planner_statistics_of_what_it_imported(
+    sessions: sessionmaker[Session], clock: FrozenClock, tmp_path: Path
+) -> None:
+    """On PostgreSQL the import refreshes the statistics of the tables it filled (the case list
+    is planned for the new rows at once, not a minute later by autovacuum); SQLite is left
+    without statistics (its plans are chosen without them)."""
+    path = write_list(tmp_path / "liste.csv", [row(reference=f"S{i}") for i in range(137)])
+    with sessions() as session:
+        dialect = session.get_bind().dialect.name
+        cases_before = _count(session, Case)
+    _import(sessions, clock, path)
+    with sessions() as session:
+        cases = _count(session, Case)
+        assert cases == cases_before + 137
+        if dialect == "postgresql":
+            estimated = {
+                model.__table__.name: session.scalar(
+                    text("SELECT reltuples FROM pg_class WHERE relname = :name"),
+                    {"name": model.__table__.name},
+                )
+                for model in (Case, Person, ContactPoint)
+            }
+            assert estimated == {
+                "case_file": cases,
+                Person.__table__.name: _count(session, Person),
+                ContactPoint.__table__.name: _count(session, ContactPoint),
+            }
+        else:
+            assert not session.scalar(
+                text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            )
+
+
 def test_it_counts_cases_by_sector_and_leaves_unknown_communes_unassigned(
     sessions: sessionmaker[Session], clock: FrozenClock, tmp_path: Path
 ) -> None:

@@ -32,7 +32,17 @@ from outreach.ccapex.store import (
     plan_update,
 )
 from outreach.clock import PARIS, Clock
-from outreach.models import ImportBatch, TeamUser
+from outreach.db import refresh_statistics
+from outreach.models import (
+    Case,
+    ContactPoint,
+    Enrolment,
+    ImportBatch,
+    Landlord,
+    OutboxItem,
+    Person,
+    TeamUser,
+)
 from outreach.sectors import SectorResolver
 from outreach.sequences.bulk import enrol_new_cases
 from outreach.spreadsheet import SafeCsvWriter
@@ -46,6 +56,8 @@ _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 NUL = "\x00"
+# The tables an import fills, whose planner statistics it refreshes (outreach.db).
+IMPORTED = (Case, Person, ContactPoint, Landlord, Enrolment, OutboxItem)
 
 
 class ImportRefused(ValueError):
@@ -149,6 +161,7 @@ def import_file(
     run.flush()
     # New cases enter the outreach sequence (ALLERVERS_IMPORT_SEQUENCE; empty: none).
     enrol_new_cases(session, clock=clock, case_ids=run.created_ids)
+    refresh_statistics(session, IMPORTED)
     report = run.report
     if run.rejected_rows:
         report.rejects_path = _write_rejects(rejects_path, source, run.rejected_rows)
