@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from api.scheduler import dispatcher_for
 from outreach.engine.dispatcher import dispatch_due
@@ -136,6 +136,17 @@ class _BusyChannel:
         raise DeliveryError(ErrorKind.TEMPORARY, code="busy", retry_after=30)
 
 
+class _CountingChannel:
+    name = "sandbox"
+
+    def __init__(self, sent: list[Outgoing]) -> None:
+        self.sent = sent
+
+    def send(self, outgoing: Outgoing) -> SendReceipt:
+        self.sent.append(outgoing)
+        return SendReceipt(provider_id="SB-counted", status="sent")
+
+
 def test_it_keeps_the_message_pending_after_a_temporary_failure(
     client, services, auth, sessions, clock
 ) -> None:
@@ -146,6 +157,39 @@ def test_it_keeps_the_message_pending_after_a_temporary_failure(
     assert (response.json()["status"], response.json()["will_retry"]) == ("pending", True)
     [message] = _messages(sessions)
     assert (message.status, message.error_kind) == ("pending", "temporary")
+
+
+def test_a_message_another_sender_claimed_first_is_answered_as_it_stands(
+    client, services, auth, sessions, clock, engine
+) -> None:
+    """If the outbox claims the new message between its writing and the API's own claim, the API
+    does not send it a second time and answers with the message as it now stands (sending)."""
+    case_id = _case(sessions, clock)
+    sent: list[Outgoing] = []
+    services.channels["sandbox"] = _CountingChannel(sent)
+
+    claimed: list[bool] = []
+
+    def claim_first(conn, _cursor, statement, parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("UPDATE message SET status") and not claimed:
+            claimed.append(True)
+            other = conn.connection.cursor()  # same transaction: as if another sender came first
+            other.execute("UPDATE message SET status = 'sending' WHERE status = 'pending'")
+            other.close()
+
+    event.listen(engine, "before_cursor_execute", claim_first)
+    try:
+        response = client.post(
+            f"/api/cases/{case_id}/messages", json={"body": "Bonjour"}, headers=auth
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", claim_first)
+    assert claimed
+    assert response.status_code == 202, response.text
+    assert (response.json()["status"], response.json()["will_retry"]) == ("sending", True)
+    assert sent == []
+    [message] = _messages(sessions)
+    assert message.status == "sending"
 
 
 def test_it_lists_the_conversation_newest_last_in_pages(client, auth, sessions, clock) -> None:

@@ -93,12 +93,13 @@ def send_team_message(
 ) -> SentMessagePublic:
     case = _visible_case(session, user=user, case_id=case_id)
     try:
-        queued = write_and_send(session, services, case=case, author=user, text=payload.body)
+        queued, message = write_and_send(
+            session, services, case=case, author=user, text=payload.body
+        )
     except NotSendable as refusal:
         raise HTTPException(409, detail=str(refusal)) from None
     except MessageRefused as refusal:
         raise HTTPException(422, detail=str(refusal)) from None
-    message = session.get_one(Message, queued.message_id, populate_existing=True)
     will_retry = queued.send_at is None and message.status in WAITING
     if will_retry or queued.send_at is not None:
         response.status_code = 202
@@ -108,9 +109,10 @@ def send_team_message(
 
 def write_and_send(
     session: Session, services: Services, *, case: Case, author: TeamUser, text: str
-) -> TeamMessage:
+) -> tuple[TeamMessage, Message]:
     """A team member's message to the household (the API and the case page): committed with its
-    audit event, then sent at once inside the reply window, else left to the outbox."""
+    audit event, then sent at once inside the reply window, else left to the outbox. Returns the
+    message as it stands after the attempt (sent, failed, waiting)."""
     queued = write_to_household(
         session,
         clock=services.clock,
@@ -120,21 +122,24 @@ def write_and_send(
         channels=services.sending_channels,
         reply_window=services.engine_config.windows["reply"],
     )
+    message = queued.message
     outgoing = None
     if queued.send_at is None and claim(
         session, message_id=queued.message_id, now=services.clock.now()
     ):
-        message = session.get_one(Message, queued.message_id)
         outgoing = outgoing_for(message, in_session=queued.in_session)
     session.commit()  # outbox first: the row exists, claimed, before the provider is called
-    if outgoing is not None:
-        send_claimed(
-            services.sessions,
-            clock=services.clock,
-            channel=services.channels.get(message.channel),
-            outgoing=outgoing,
-        )
-    return queued
+    if outgoing is None:
+        if queued.send_at is None:
+            session.refresh(message)  # another sender claimed it first: as it stands now
+        return queued, message
+    sent = send_claimed(
+        services.sessions,
+        clock=services.clock,
+        channel=services.channels.get(message.channel),
+        outgoing=outgoing,
+    )
+    return queued, sent
 
 
 @router.get("/cases/{case_id}/messages", response_model=MessageListPublic)

@@ -8,7 +8,7 @@ outbox until the window opens: a household is never woken up by a message, whoev
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ from messages import gettext
 from outreach import audit
 from outreach.clock import Clock
 from outreach.engine.attempts import wrote_recently
-from outreach.models import Case, TeamUser
+from outreach.models import Case, Message, TeamUser
 from outreach.sending.outbox import enqueue_send
 from outreach.sending.quiet_hours import Window
 from outreach.sending.send_now import best_route, queue_message
@@ -35,6 +35,8 @@ class TeamMessage:
     message_id: int
     in_session: bool  # the household wrote within 24 h (WhatsApp's free-text window)
     send_at: datetime | None  # None: send now; else the outbox sends it then
+    # The pending message itself, kept so the caller claims and sends it without reading it again.
+    message: Message = field(compare=False, repr=False)
 
 
 def write_to_household(
@@ -76,7 +78,7 @@ def write_to_household(
     now = clock.now()
     in_session = wrote_recently(session, message, now=now)
     if reply_window is None or reply_window.is_open(now):
-        return TeamMessage(message_id=message.id, in_session=in_session, send_at=None)
+        return TeamMessage(message.id, in_session, send_at=None, message=message)
     opening = reply_window.next_opening(now)
     enqueue_send(session, now=now, message=message, due_at=opening)
-    return TeamMessage(message_id=message.id, in_session=in_session, send_at=opening)
+    return TeamMessage(message.id, in_session, send_at=opening, message=message)
