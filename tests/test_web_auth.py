@@ -181,6 +181,7 @@ def test_it_signs_out_and_the_old_cookie_no_longer_works(web, sessions, clock) -
     cookie = web.cookies.get("av_session")
     response = web.post("/logout", data={"csrf": page_csrf(web)}, follow_redirects=False)
     assert response.status_code == 303
+    assert response.headers["clear-site-data"] == '"storage"'  # a diagnostic draft goes too
     web.cookies.set("av_session", cookie, domain="testserver.local")
     assert web.get("/", follow_redirects=False).status_code == 303
     with sessions() as session:

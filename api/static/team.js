@@ -68,6 +68,28 @@
     });
   });
 
+  // Signing out erases the diagnostic drafts kept on this phone (a household's answers do not
+  // stay on a phone once its user has left); a draft is only kept while it has not reached the
+  // server, so the worker is asked first (diagnostic.js keeps them under this prefix).
+  var DRAFTS = "allervers.diagnostic.";
+  function drafts() {
+    try {
+      return Object.keys(window.localStorage).filter(function (key) { return key.indexOf(DRAFTS) === 0; });
+    } catch (error) { return []; }
+  }
+  document.querySelectorAll("form[data-unsent-drafts]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      var kept = drafts();
+      if (kept.length && !window.confirm(form.dataset.unsentDrafts)) {
+        event.preventDefault();
+        return;
+      }
+      kept.forEach(function (key) {
+        try { window.localStorage.removeItem(key); } catch (error) { /* nothing kept */ }
+      });
+    });
+  });
+
   // "Copy the address": to the clipboard, and the button says it was done.
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     button.addEventListener("click", function () {

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from outreach.casework import diagnostic
 from outreach.models import Case, ConsentRecord, EngagementStep, Visit
-from tests.agenda_support import booked_visit
+from tests.agenda_support import Booked, booked_visit
 from tests.browser.conftest import PHONE, SCREENSHOTS, LiveServer
 from tests.web_support import PASSWORD
 
@@ -67,29 +67,50 @@ def _wait_for(live_server: LiveServer, case_id: int, key: str) -> dict:  # type:
         time.sleep(0.2)
 
 
-def test_a_worker_fills_the_diagnostic_through_a_network_cut(
-    phone, live_server: LiveServer
-) -> None:
+def _sign_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.locator("form.team-nav__logout")).to_be_attached()
+
+
+def _drafts(page: Page) -> list[str]:
+    return page.evaluate(  # type: ignore[no-any-return]
+        "Object.keys(window.localStorage).filter(k => k.startsWith('allervers.diagnostic.'))"
+    )
+
+
+def _at_the_visit(phone, live_server: LiveServer) -> tuple[Booked, Page]:  # type: ignore[no-untyped-def]
+    """A booked visit, the clocks 20 minutes into it, its worker signed in on the phone. The
+    page's timers (autosave 1.5 s after typing, retry every 5 s) move when the test says."""
     booked = booked_visit(live_server.sessions, live_server.clock)
     with live_server.sessions() as session:
         starts_at = session.get_one(Visit, booked.visit_id).starts_at
     live_server.clock.set(starts_at + timedelta(minutes=20))
-    # The page's timers (autosave 1.5 s after typing, retry every 5 s) move when the test says.
     phone.clock.install()
     page = phone.new_page()
-    page.goto("/login")
-    page.get_by_label("Adresse e-mail").fill(booked.worker_email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.goto("/agenda")
-    page.locator(".agenda-visit", has_text=booked.reference).get_by_role("link").first.click()
+    _sign_in(page, booked.worker_email)
+    return booked, page
 
-    # The consent first, read out and agreed orally.
+
+def _consent_in_person(page: Page) -> None:
+    """The consent to the diagnostic, read out and agreed orally (on the case page)."""
     consents = page.locator("#consents")
     consents.get_by_text("Noter un consentement donné en personne").click()
     consents.get_by_label("accord donné").check()
     consents.get_by_role("button", name="Enregistrer la réponse").click()
     expect(consents).to_contain_text("Diagnostic social et financier : accord donné")
+
+
+def test_a_worker_fills_the_diagnostic_through_a_network_cut(
+    phone, live_server: LiveServer
+) -> None:
+    booked, page = _at_the_visit(phone, live_server)
+    page.goto("/agenda")
+    page.locator(".agenda-visit", has_text=booked.reference).get_by_role("link").first.click()
+
+    _consent_in_person(page)  # the consent first
 
     page.locator(f"a[href='/cases/{booked.case_id}/diagnostic']").first.click()
     expect(page.locator("h1")).to_contain_text("Diagnostic social et financier")
@@ -210,3 +231,54 @@ def test_a_worker_fills_the_diagnostic_through_a_network_cut(
             select(EngagementStep.actor).where(EngagementStep.case_id == booked.case_id)
         ).all()
         assert list(actors) == ["household", "team", "partner"]
+
+
+def test_signing_out_asks_before_erasing_a_draft_the_server_does_not_have(
+    phone, live_server: LiveServer
+) -> None:
+    """A draft typed without network stays on the phone until it reaches the server; signing out
+    asks first, keeps it when the worker cancels, and erases it when they go on. A page that
+    signs out without the script (or a draft the script missed) is cleared by the server's
+    answer to the sign-out (Clear-Site-Data)."""
+    booked, page = _at_the_visit(phone, live_server)
+    page.goto(f"/cases/{booked.case_id}")
+    _consent_in_person(page)
+    page.goto(f"/cases/{booked.case_id}/diagnostic")
+    phone.set_offline(True)
+    page.get_by_label("Loyer, sans les charges").fill("540")
+    page.clock.run_for(1500)
+    expect(page.locator("#diagnostic-status")).to_have_text(OFFLINE)
+    assert _drafts(page) == [f"allervers.diagnostic.{booked.case_id}"]
+
+    asked: list[str] = []
+
+    def cancel(dialog) -> None:  # type: ignore[no-untyped-def]
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", cancel)
+    page.get_by_text("Menu").click()
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.locator("h1")).to_contain_text("Diagnostic social et financier")
+    assert asked and asked[0].startswith("Un diagnostic commencé sur ce téléphone")
+    assert "Se déconnecter quand même ?" in asked[0]
+    assert _drafts(page) == [f"allervers.diagnostic.{booked.case_id}"]
+    page.screenshot(path=str(SCREENSHOTS / "diagnostic-sign-out-kept-360.png"))
+
+    # Going on erases it (the sign-out itself waits for the network: the phone is offline).
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Se déconnecter").click()
+    phone.set_offline(False)
+    page.goto("/")  # the script erased the draft as the form left, before the network failed
+    assert _drafts(page) == []
+    page.get_by_text("Menu").click()
+    page.get_by_role("button", name="Se déconnecter").click()  # nothing kept: no question
+    expect(page).to_have_url(f"{live_server.url}/login")
+    assert len(asked) == 1
+
+    # Without the script's question: the server's answer to the sign-out clears the phone.
+    _sign_in(page, booked.worker_email)
+    page.evaluate(f"window.localStorage.setItem('allervers.diagnostic.{booked.case_id}', '{{}}')")
+    page.evaluate("document.querySelector('form.team-nav__logout').submit()")
+    expect(page).to_have_url(f"{live_server.url}/login")
+    assert _drafts(page) == []
