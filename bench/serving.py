@@ -15,7 +15,10 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
+# The app, and the fault suite's wait for a server.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.reliability.support import answers_health
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,16 +72,8 @@ class Server:
         return self.process.pid
 
     def wait_ready(self, limit: float = 60.0) -> None:
-        deadline = time.monotonic() + limit
-        with httpx.Client(timeout=1, verify=False) as http:  # plain http: no certificates
-            while time.monotonic() < deadline and self.process.poll() is None:
-                try:
-                    if http.get(f"{self.base}/healthz").status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.2)
-        raise SystemExit(f"the server did not start (see {self.log_path.name})")
+        if not answers_health(self.base, self.process, limit=limit, pause=0.2):
+            raise SystemExit(f"the server did not start (see {self.log_path.name})")
 
     def stop(self, limit: float = 30.0) -> float:
         """SIGTERM, then SIGKILL after `limit` seconds; the seconds the stop took."""

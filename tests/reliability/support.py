@@ -31,6 +31,24 @@ NOW = datetime(2026, 4, 29, 8, 0, tzinfo=UTC)  # Wednesday 10:00 in Paris: the w
 ONE_STEP = [SequenceStep(day=0, send="reminder", channels=("sms",)).to_dict()]
 
 
+def answers_health(
+    base: str, process: subprocess.Popen[bytes], *, limit: float, pause: float
+) -> bool:
+    """Poll `base`/healthz until it answers 200 (True), or the process ends or `limit` seconds
+    pass (False). Also used by bench/serving.py."""
+    deadline = time.monotonic() + limit
+    # One client for the whole wait (plain http, no certificates to load each time).
+    with httpx.Client(timeout=1, verify=False) as http:
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                if http.get(f"{base}/healthz").status_code == 200:
+                    return True
+            except httpx.HTTPError:
+                pass
+            time.sleep(pause)
+    return False
+
+
 def phone(case_id: int) -> str:
     return f"+3363998{case_id:04d}"
 
@@ -144,19 +162,10 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def wait_ready(self, limit: float = 60.0) -> None:
-        deadline = time.monotonic() + limit
-        # One client for the whole wait (plain http, no certificates to load each time).
-        with httpx.Client(timeout=1, verify=False) as http:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise AssertionError(f"serve exited: {self.log_path.read_text()[-3000:]}")
-                try:
-                    if http.get(f"{self.base}/healthz").status_code == 200:
-                        return
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.1)
-        raise AssertionError(f"serve did not start: {self.log_path.read_text()[-3000:]}")
+        if answers_health(self.base, self.process, limit=limit, pause=0.1):
+            return
+        ended = "exited" if self.process.poll() is not None else "did not start"
+        raise AssertionError(f"serve {ended}: {self.log_path.read_text()[-3000:]}")
 
     def kill(self) -> None:
         if self.process.poll() is None:
