@@ -124,9 +124,7 @@ def write_and_send(
     )
     message = queued.message
     outgoing = None
-    if queued.send_at is None and claim(
-        session, message_id=queued.message_id, now=services.clock.now()
-    ):
+    if queued.send_at is None and claim(session, message_id=message.id, now=services.clock.now()):
         outgoing = outgoing_for(message, in_session=queued.in_session)
     session.commit()  # outbox first: the row exists, claimed, before the provider is called
     if outgoing is None:

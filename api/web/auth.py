@@ -240,8 +240,9 @@ def logout(session: SessionDep, services: ServicesDep, web: FormUserDep) -> Resp
     end_session(session, clock=services.clock, token=web.session_token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
-    # What the pages kept in the browser (a diagnostic draft) goes with the session; team.js
-    # asked before a draft that had not reached the server.
+    # What the pages kept in the browser (a diagnostic draft) goes with the session. team.js
+    # asked before a draft that had not reached the server and erased it itself, for browsers
+    # that ignore this header; the header covers a sign-out made without the script.
     response.headers["Clear-Site-Data"] = '"storage"'
     return response
 

@@ -32,11 +32,10 @@ class MessageRefused(ValueError):
 
 @dataclass(frozen=True)
 class TeamMessage:
-    message_id: int
+    # The pending message, kept so the caller claims and sends it without reading it again.
+    message: Message = field(compare=False, repr=False)
     in_session: bool  # the household wrote within 24 h (WhatsApp's free-text window)
     send_at: datetime | None  # None: send now; else the outbox sends it then
-    # The pending message itself, kept so the caller claims and sends it without reading it again.
-    message: Message = field(compare=False, repr=False)
 
 
 def write_to_household(
@@ -78,7 +77,7 @@ def write_to_household(
     now = clock.now()
     in_session = wrote_recently(session, message, now=now)
     if reply_window is None or reply_window.is_open(now):
-        return TeamMessage(message.id, in_session, send_at=None, message=message)
+        return TeamMessage(message, in_session, send_at=None)
     opening = reply_window.next_opening(now)
     enqueue_send(session, now=now, message=message, due_at=opening)
-    return TeamMessage(message.id, in_session, send_at=opening, message=message)
+    return TeamMessage(message, in_session, send_at=opening)
