@@ -23,8 +23,8 @@ from outreach.models import (
 )
 from outreach.privacy.consent import record_consent
 from outreach.team.followup import add_note, add_step
+from outreach.team.page_reads import PROBED, PageReads
 from outreach.team.tasks import create_task
-from outreach.team.timeline_entry import PROBED, PageReads
 from tests.factories import make_case
 from tests.web_support import https_client, make_member, sign_in
 

@@ -90,9 +90,9 @@ from outreach.team.followup import (
 )
 from outreach.team.inbox import household_name
 from outreach.team.outcomes import outcome_label, outcomes_for
+from outreach.team.page_reads import PageReads
 from outreach.team.tasks import day_label, open_tasks, task_label
-from outreach.team.timeline import build_timeline, partner_infos, team_members
-from outreach.team.timeline_entry import PageReads
+from outreach.team.timeline import build_timeline
 
 router = APIRouter(include_in_schema=False)
 
@@ -182,10 +182,10 @@ def render_case(
                 "summary": info.summary,
                 "document_ref": info.document_ref,
             }
-            for info, partner in partner_infos(session, case, reads)
+            for info, partner in reads.partner_infos()
         ],
         "partner_choices": [(partner.id, partner.name) for partner in directory],
-        "referrals": referral_rows(session, case, reads),
+        "referrals": referral_rows(reads),
         "referral_partners": partner_choices(directory),
         "referral_purposes": purpose_choices(),
         "info_kinds": [(code, partner_kind_label(code)) for code in INFO_KINDS],
@@ -211,11 +211,7 @@ def render_case(
         ],
         "step_kinds": [(kind, step_kind_label(kind)) for kind in step_kinds.kind_keys()],
         "step_statuses": [(status, step_status_label(status)) for status in STEP_STATUSES],
-        "workers": [
-            (member_id, name) for member_id, name, active in team_members(session, reads) if active
-        ]
-        if web.user.is_coordinator
-        else [],
+        "workers": _assignable(reads) if web.user.is_coordinator else [],
         "procedure": _procedure(case, today=today),
         "date_fields": [
             (name, gettext(DATE_LABELS.get(name, LEASE_LABEL)), getattr(case, name))
@@ -432,6 +428,11 @@ def _landlord(
         ],
         "mediation_kinds": [(code, mediation_kind_label(code)) for code in MEDIATION_KINDS],
     }
+
+
+def _assignable(reads: PageReads) -> list[tuple[int, str]]:
+    """The active team members a coordinator can assign the case to, by name."""
+    return [(member_id, name) for member_id, name, active in reads.team_members() if active]
 
 
 def _contract(session: Session, case: Case) -> dict[str, Any] | None:

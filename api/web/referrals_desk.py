@@ -40,8 +40,7 @@ from outreach.partners.referrals import (
     status_label,
 )
 from outreach.team.followup import step_kind_label
-from outreach.team.timeline import case_referrals, partner_names
-from outreach.team.timeline_entry import PageReads
+from outreach.team.page_reads import PageReads
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,10 +60,10 @@ def _referral(session: Session, case: Case, referral_id: int) -> Referral:
     return referral
 
 
-def referral_rows(session: Session, case: Case, reads: PageReads) -> list[dict[str, Any]]:
+def referral_rows(reads: PageReads) -> list[dict[str, Any]]:
     """The case's referrals as the case page lists them."""
-    referrals = case_referrals(session, case, reads)
-    names = partner_names(session, reads) if referrals else {}
+    referrals = reads.referrals()
+    names = reads.partner_names() if referrals else {}
     return [
         {
             "id": referral.id,

@@ -32,18 +32,12 @@ from outreach.models import (
     Letter,
     MediationEntry,
     Message,
-    Partner,
-    PartnerInfo,
-    Referral,
-    TeamUser,
     Visit,
 )
 from outreach.models.outbox import OutboxItem
-from outreach.partners.received import infos_of
 from outreach.partners.received import kind_label as partner_kind_label
 from outreach.partners.received import means_label as partner_means_label
 from outreach.partners.referrals import purpose_label as referral_purpose_label
-from outreach.partners.referrals import referrals_of
 from outreach.partners.referrals import status_label as referral_status_label
 from outreach.replies.voice import CHANNEL as VOICE
 from outreach.replies.voice import recording_url
@@ -52,9 +46,9 @@ from outreach.sending.status import MESSAGE_STATUS_LABELS
 from outreach.team.followup import step_kind_label, step_status_label
 from outreach.team.inbox import kind_label
 from outreach.team.outcomes import outcome_label
+from outreach.team.page_reads import PageReads
 from outreach.team.timeline_entry import (
     PER_SOURCE,
-    PageReads,
     TimelineContext,
     TimelineEntry,
     TimelineSource,
@@ -80,7 +74,7 @@ def build_timeline(
     """Every source's entries for the case, newest first; `reads`: what the page around it has
     read already (see PageReads)."""
     reads = reads or PageReads(session, case.id)
-    users = {member_id: name for member_id, name, _active in team_members(session, reads)}
+    users = {member_id: name for member_id, name, _active in reads.team_members()}
     context = TimelineContext(session=session, case=case, users=users, reads=reads)
     entries = [
         entry
@@ -385,35 +379,8 @@ def partner_entries(context: TimelineContext) -> list[TimelineEntry]:
             tone="team",
             key=info.id,
         )
-        for info, partner in partner_infos(context.session, context.case, context.reads)[
-            :PER_SOURCE
-        ]
+        for info, partner in context.reads.partner_infos()[:PER_SOURCE]
     ]
-
-
-def partner_infos(
-    session: Session, case: Case, reads: PageReads
-) -> list[tuple[PartnerInfo, Partner | None]]:
-    """What partners told the team about the case (read once per page)."""
-    return reads.once(
-        "partner_infos",
-        lambda: infos_of(session, case_id=case.id) if reads.holds(PartnerInfo) else [],
-    )
-
-
-def case_referrals(session: Session, case: Case, reads: PageReads) -> list[Referral]:
-    """The case's referrals, newest first (read once per page)."""
-    return reads.once(
-        "referrals",
-        lambda: referrals_of(session, case_id=case.id) if reads.holds(Referral) else [],
-    )
-
-
-def partner_names(session: Session, reads: PageReads) -> dict[int, str]:
-    """Every partner's name by id (read once per page)."""
-    return reads.once(
-        "partner_names", lambda: dict(session.execute(select(Partner.id, Partner.name)).all())
-    )
 
 
 def _by(context: TimelineContext, user_id: int | None) -> tuple[str, ...]:
@@ -425,8 +392,8 @@ def _by(context: TimelineContext, user_id: int | None) -> tuple[str, ...]:
 
 def referral_entries(context: TimelineContext) -> list[TimelineEntry]:
     """Each referral: prepared, sent, opened by the partner, answered."""
-    referrals = case_referrals(context.session, context.case, context.reads)[:PER_SOURCE]
-    names = partner_names(context.session, context.reads) if referrals else {}
+    referrals = context.reads.referrals()[:PER_SOURCE]
+    names = context.reads.partner_names() if referrals else {}
     entries = []
     for referral in referrals:
         partner = names.get(referral.partner_id or 0, gettext("partner removed"))
@@ -522,20 +489,6 @@ def _event_entry(context: TimelineContext, event: AuditEvent) -> TimelineEntry:
         facts=tuple(facts),
         tone="alert" if event.action == "case.opt_out" else "system",
         key=event.id,
-    )
-
-
-def team_members(session: Session, reads: PageReads) -> list[tuple[int, str, bool]]:
-    """Every team member (id, name, active), by name: the history names who did what, the
-    assignment lists who can be chosen (read once per page)."""
-    return reads.once(
-        "team_members",
-        lambda: [
-            (member_id, name, active)
-            for member_id, name, active in session.execute(
-                select(TeamUser.id, TeamUser.name, TeamUser.active).order_by(TeamUser.name)
-            )
-        ],
     )
 
 
