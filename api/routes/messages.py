@@ -10,6 +10,7 @@ reason. The rules are outreach.team.messages's, shared with the case page.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
@@ -93,26 +94,24 @@ def send_team_message(
 ) -> SentMessagePublic:
     case = _visible_case(session, user=user, case_id=case_id)
     try:
-        queued, message = write_and_send(
-            session, services, case=case, author=user, text=payload.body
-        )
+        queued = write_and_send(session, services, case=case, author=user, text=payload.body)
     except NotSendable as refusal:
         raise HTTPException(409, detail=str(refusal)) from None
     except MessageRefused as refusal:
         raise HTTPException(422, detail=str(refusal)) from None
-    will_retry = queued.send_at is None and message.status in WAITING
+    will_retry = queued.send_at is None and queued.message.status in WAITING
     if will_retry or queued.send_at is not None:
         response.status_code = 202
-    public = MessagePublic.model_validate(message)
+    public = MessagePublic.model_validate(queued.message)
     return SentMessagePublic(**public.model_dump(), will_retry=will_retry, send_at=queued.send_at)
 
 
 def write_and_send(
     session: Session, services: Services, *, case: Case, author: TeamUser, text: str
-) -> tuple[TeamMessage, Message]:
+) -> TeamMessage:
     """A team member's message to the household (the API and the case page): committed with its
-    audit event, then sent at once inside the reply window, else left to the outbox. Returns the
-    message as it stands after the attempt (sent, failed, waiting)."""
+    audit event, then sent at once inside the reply window, else left to the outbox. The message
+    returned is as it stands after the attempt (sent, failed, waiting)."""
     queued = write_to_household(
         session,
         clock=services.clock,
@@ -130,14 +129,14 @@ def write_and_send(
     if outgoing is None:
         if queued.send_at is None:
             session.refresh(message)  # another sender claimed it first: as it stands now
-        return queued, message
+        return queued
     sent = send_claimed(
         services.sessions,
         clock=services.clock,
         channel=services.channels.get(message.channel),
         outgoing=outgoing,
     )
-    return queued, sent
+    return replace(queued, message=sent)
 
 
 @router.get("/cases/{case_id}/messages", response_model=MessageListPublic)
