@@ -32,7 +32,7 @@ class Booked:
 def booked_visit(sessions: sessionmaker[Session], clock: Clock, *, sector: str = "arras") -> Booked:
     """A worker (who can sign in) on Tuesday mornings, and one household booked with them."""
     with sessions.begin() as session:
-        worker = add_worker(session, clock=clock, sector=sector, name="Nadia Worker")
+        worker = add_worker(session, clock=clock, sector=sector, name="Nadia Fictive")
         user = session.get_one(TeamUser, worker.id)
         set_password(session, clock=clock, user=user, password=PASSWORD)
         case = make_case(

@@ -41,7 +41,7 @@ def test_a_coordinator_finds_the_visit_in_the_week(web, sessions, clock) -> None
     assert f'href="/cases/{booked.case_id}">Josiane {HOUSEHOLD_NAME}</a> · Arras' in page
     assert booked.reference in page
     assert "12 rue des Tanneurs, 62000 Arras" in page
-    assert "Mardi 17/03" in page and "09:00–10:00" in page and "Nadia Worker" in page
+    assert "Mardi 17/03" in page and "09:00–10:00" in page and "Nadia Fictive" in page
     nav = page[page.index('class="team-nav"') :]
     assert nav.index('href="/agenda"') < nav.index('href="/indicators"')
     alone = web.get(f"/agenda?week={WEEK}&worker={booked.worker_id}").text
